@@ -1,0 +1,37 @@
+# The two commands a fresh clone needs: `make demo` and `make test`. Each installs what it
+# needs first (uv, then the locked environment in .venv); Kafka's jars are fetched from
+# Maven Central on first use and cached in ~/.cache/llmledger.
+PYTHON ?= python3
+VENV := .venv
+UV := $(PYTHON) -m uv
+export PIP_ROOT_USER_ACTION := ignore
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test lint format benchmark clean
+
+install: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml instrumentation/pyproject.toml uv.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+demo: install
+	$(VENV)/bin/llmledger demo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint dbt_project --processes 2
+
+test: lint
+	$(VENV)/bin/pytest
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf .state $(VENV)

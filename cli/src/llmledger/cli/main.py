@@ -1,0 +1,159 @@
+"""`llmledger`: one command, one verb per part of the system.
+
+    llmledger kafka up|down|status   a local Apache Kafka (not with an external cluster)
+    llmledger gateway                OTLP/HTTP receiver that puts spans on Kafka
+    llmledger ingest                 Kafka -> Parquet lake consumer
+    llmledger build                  dbt build of the warehouse
+    llmledger report                 top cost drivers from the warehouse
+    llmledger sql QUERY              run a read-only query against the warehouse
+    llmledger simulator              the LLM provider simulator, for trying instrumentation
+    llmledger demo                   all of the above on 30 days of simulated traffic
+
+Configuration comes from the environment: see `llmledger.infra.settings`. Each verb
+imports only what it needs, so `llmledger kafka status` does not pay for dbt or Dagster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+
+from llmledger.infra.settings import Settings
+
+
+def _kafka(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.infra import kafka
+
+    if args.action == "up":
+        print(f"Kafka is up at {kafka.up(settings)}")
+    elif args.action == "down":
+        print("Kafka stopped" if kafka.down(settings) else "Kafka was not running")
+    else:
+        print(kafka.status(settings))
+    return 0
+
+
+def _with_kafka(settings: Settings) -> Settings:
+    """Settings naming a reachable cluster: the configured one, else the local broker."""
+    from llmledger.infra.kafka import bootstrap_servers_for
+
+    bootstrap = bootstrap_servers_for(settings)
+    if bootstrap is None:
+        raise RuntimeError(
+            "no Kafka to talk to: run `llmledger kafka up` or set LLMLEDGER_KAFKA_BOOTSTRAP_SERVERS"
+        )
+    return dataclasses.replace(settings, kafka_bootstrap_servers=bootstrap)
+
+
+def _gateway(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.pipelines import gateway
+
+    gateway.serve(_with_kafka(settings))
+    return 0
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.pipelines import ingest
+
+    print(ingest.run(_with_kafka(settings), until_caught_up=args.until_caught_up))
+    return 0
+
+
+def _build(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.orchestration import build_warehouse
+
+    print(build_warehouse(settings, select=args.select))
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.cli.report import print_report
+
+    print_report(settings.warehouse)
+    return 0
+
+
+def _sql(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.cli.report import run_sql
+
+    run_sql(settings.warehouse, args.query)
+    return 0
+
+
+def _simulator(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.simulator import serve
+
+    print(
+        f"LLM provider simulator on http://{args.host}:{args.port} "
+        f"(OpenAI base_url: http://{args.host}:{args.port}/v1); Ctrl-C stops it"
+    )
+    serve(args.host, args.port)
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from llmledger.demo.runner import run_demo
+
+    if not args.verbose:  # the demo narrates its own progress; library logs would drown it
+        logging.getLogger().setLevel(logging.WARNING)
+    run_demo(settings, calls=args.calls, days=args.days)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="llmledger", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    kafka = verbs.add_parser("kafka", help="start, stop or inspect the local Kafka broker")
+    kafka.add_argument("action", choices=["up", "down", "status"])
+    kafka.set_defaults(handler=_kafka)
+    verbs.add_parser("gateway", help="receive OTLP/HTTP and put it on Kafka").set_defaults(
+        handler=_gateway
+    )
+    ingest = verbs.add_parser("ingest", help="consume Kafka into the Parquet lake")
+    ingest.add_argument(
+        "--until-caught-up",
+        action="store_true",
+        help="stop once every partition is read up to where it was at start",
+    )
+    ingest.set_defaults(handler=_ingest)
+    build = verbs.add_parser("build", help="build the warehouse with dbt")
+    build.add_argument("--select", help="dbt node selection, e.g. 'fct_llm_calls+'")
+    build.set_defaults(handler=_build)
+    verbs.add_parser("report", help="print the top cost drivers").set_defaults(handler=_report)
+    sql = verbs.add_parser("sql", help="run a read-only SQL query against the warehouse")
+    sql.add_argument("query")
+    sql.set_defaults(handler=_sql)
+    sim = verbs.add_parser("simulator", help="serve the OpenAI/Anthropic/Gemini simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8900)
+    sim.set_defaults(handler=_simulator)
+    demo = verbs.add_parser("demo", help="run the whole system on simulated traffic")
+    demo.add_argument("--calls", type=int, default=6000, help="calls to replay (default 6000)")
+    demo.add_argument("--days", type=int, default=30, help="days of history (default 30)")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(Settings.from_env(), args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if args.verbose:
+            raise
+        print(f"llmledger {args.verb}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The span shared by every instrumented API surface: one inference call, one CLIENT span.
+
+Surface modules (``openai/chat.py``, ``anthropic/messages.py``, ...) translate their SDK's request
+and response objects into the neutral `TokenUsage` and response facts; this module alone decides how
+those become span attributes, so every provider's spans read the same way downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from importlib import metadata
+from typing import Any
+
+from opentelemetry.trace import (
+    Span,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+    TracerProvider,
+    get_tracer,
+)
+from opentelemetry.util.types import AttributeValue
+
+from llmledger.instrumentation import attributes as attr
+
+TRACER_NAME = attr.INSTRUMENTATION_SCOPE
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("llmledger-instrumentation")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
+
+
+def llm_tracer(tracer_provider: TracerProvider | None) -> Tracer:
+    """The tracer every llmledger span comes from (its scope name marks the span as ours)."""
+    return get_tracer(TRACER_NAME, _package_version(), tracer_provider)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Token counts in the conventions' meaning, whatever the provider's wire semantics.
+
+    `input_tokens` includes cache reads and writes; `output_tokens` includes reasoning. None means
+    the provider did not report the count (the attribute is then left off, never faked as 0).
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    cache_write_1h_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+def token_count(value: Any) -> int | None:
+    """A token count from an SDK object: an int, or None when absent. Anything else is a bug."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a token count (int), got {value!r}")
+    return int(value)
+
+
+_USAGE_ATTRIBUTE_BY_FIELD = {
+    "input_tokens": attr.USAGE_INPUT_TOKENS,
+    "output_tokens": attr.USAGE_OUTPUT_TOKENS,
+    "cache_read_tokens": attr.USAGE_CACHE_READ_INPUT_TOKENS,
+    "cache_write_tokens": attr.USAGE_CACHE_WRITE_INPUT_TOKENS,
+    "cache_write_1h_tokens": attr.USAGE_CACHE_WRITE_1H_INPUT_TOKENS,
+    "reasoning_tokens": attr.USAGE_REASONING_OUTPUT_TOKENS,
+}
+assert set(_USAGE_ATTRIBUTE_BY_FIELD) == {f.name for f in fields(TokenUsage)}
+
+
+class LLMSpan:
+    """One inference call's span: started before the SDK call, ended exactly once.
+
+    `returned()` marks that the SDK call itself succeeded; if such a call ends without usage
+    ever being recorded (e.g. a stream closed early), the span says so with
+    `llmledger.usage.missing=true` so the gap shows up in cost reports instead of vanishing.
+    """
+
+    def __init__(
+        self,
+        tracer: Tracer,
+        *,
+        provider: str,
+        operation: str,
+        request_model: str | None,
+        stream: bool,
+    ) -> None:
+        attributes: dict[str, AttributeValue] = {
+            attr.PROVIDER_NAME: provider,
+            attr.OPERATION_NAME: operation,
+            attr.REQUEST_STREAM: stream,
+        }
+        if request_model:
+            attributes[attr.REQUEST_MODEL] = request_model
+        name = f"{operation} {request_model}" if request_model else operation
+        self.span: Span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        self._returned = False
+        self._usage_recorded = False
+        self._ended = False
+
+    def returned(self) -> None:
+        self._returned = True
+
+    def set_response(
+        self,
+        *,
+        model: str | None = None,
+        response_id: str | None = None,
+        service_tier: str | None = None,
+        provider_service_tier_attribute: str | None = None,
+    ) -> None:
+        """Record response facts; `provider_service_tier_attribute` also gets the served tier."""
+        if model:
+            self.span.set_attribute(attr.RESPONSE_MODEL, model)
+        if response_id:
+            self.span.set_attribute(attr.RESPONSE_ID, response_id)
+        if service_tier:
+            self.span.set_attribute(attr.SERVICE_TIER, service_tier)
+            if provider_service_tier_attribute:
+                self.span.set_attribute(provider_service_tier_attribute, service_tier)
+
+    def set_usage(self, usage: TokenUsage) -> None:
+        for field_name, attribute_name in _USAGE_ATTRIBUTE_BY_FIELD.items():
+            value = getattr(usage, field_name)
+            if value is not None:
+                self.span.set_attribute(attribute_name, value)
+        self._usage_recorded = True
+
+    def end(self, error: BaseException | None = None) -> None:
+        """End the span (idempotent), recording `error` as the call's failure if given."""
+        if self._ended:
+            return
+        self._ended = True
+        if error is not None:
+            self.span.record_exception(error)
+            self.span.set_attribute(attr.ERROR_TYPE, type(error).__qualname__)
+            self.span.set_status(Status(StatusCode.ERROR, str(error)))
+        if self._returned and not self._usage_recorded:
+            self.span.set_attribute(attr.USAGE_MISSING, True)
+        self.span.end()

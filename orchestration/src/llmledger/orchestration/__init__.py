@@ -1,0 +1,15 @@
+"""llmledger.orchestration: builds the cost warehouse with dbt and schedules it with Dagster.
+
+- `build_warehouse(settings, select=None) -> BuildResult`: one `dbt build`, for the CLI.
+- `llmledger.orchestration.definitions.defs`: the Dagster code location (dbt assets and
+  checks, hourly schedule). Both run dbt through `lib.warehouse_dbt.WarehouseDbt`.
+"""
+
+from llmledger.orchestration.warehouse import (
+    BuildResult,
+    NodeResult,
+    WarehouseBuildError,
+    build_warehouse,
+)
+
+__all__ = ["BuildResult", "NodeResult", "WarehouseBuildError", "build_warehouse"]

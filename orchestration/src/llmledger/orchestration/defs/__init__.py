@@ -1,0 +1,1 @@
+"""Dagster definitions, one package per domain, merged by `llmledger.orchestration.definitions`."""

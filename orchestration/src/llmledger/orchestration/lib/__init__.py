@@ -1,0 +1,1 @@
+"""Builders shared by the CLI entry points and the Dagster definitions."""
