@@ -98,7 +98,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from llmledger.demo.runner import run_demo
 
     if not args.verbose:  # the demo narrates its own progress; library logs would drown it
-        logging.getLogger().setLevel(logging.WARNING)
+        for name in ("", "dagster"):  # dagster's logger does not defer to the root's level
+            logging.getLogger(name).setLevel(logging.WARNING)
     run_demo(settings, calls=args.calls, days=args.days)
     return 0
 
