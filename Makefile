@@ -29,6 +29,13 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest
 
+# Each benchmark compares against a baseline measured in the same run (ratios): see README.
+benchmark: install
+	$(VENV)/bin/python -m benchmarks.instrumentation
+	$(VENV)/bin/python -m benchmarks.gateway
+	$(VENV)/bin/python -m benchmarks.ingest
+	$(VENV)/bin/python -m benchmarks.warehouse
+
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .

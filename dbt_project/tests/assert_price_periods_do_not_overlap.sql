@@ -1,27 +1,35 @@
--- Two rows for the same price key whose validity periods overlap would price a call twice
--- (or arbitrarily); every change must close the previous period.
+-- Two rows for the same price key whose validity periods and prompt-size bands overlap
+-- would price a call twice (or arbitrarily); every change must close the previous period.
 with
 
 prices as (
 
-    select * from {{ ref('stg_prices') }}
+    select
+        *,
+        coalesce(prompt_tokens_above, -1) as band_low,
+        coalesce(prompt_tokens_up_to, 9223372036854775807) as band_high,
+        coalesce(valid_to, cast('infinity' as timestamp)) as valid_until
+    from {{ ref('stg_prices') }}
 
 ),
 
 overlapping_periods as (
 
     select
-        earlier.price_id as earlier_price_id,
-        later.price_id as later_price_id
-    from prices as earlier
-    inner join prices as later
+        one.price_id as one_price_id,
+        other.price_id as other_price_id
+    from prices as one
+    inner join prices as other
         on
-            earlier.provider = later.provider
-            and earlier.model = later.model
-            and earlier.service_tier = later.service_tier
-            and earlier.is_batch = later.is_batch
-            and earlier.valid_from < later.valid_from
-            and coalesce(earlier.valid_to, cast('infinity' as timestamp)) > later.valid_from
+            one.provider = other.provider
+            and one.model = other.model
+            and one.service_tier = other.service_tier
+            and one.is_batch = other.is_batch
+            and one.price_id < other.price_id
+            and one.valid_from < other.valid_until
+            and one.valid_until > other.valid_from
+            and one.band_low < other.band_high
+            and one.band_high > other.band_low
 
 )
 

@@ -38,9 +38,12 @@ def test_every_verb_parses() -> None:
     parser = build_parser()
     for argv in (
         ["kafka", "up"],
-        ["gateway"],
-        ["ingest", "--until-caught-up"],
-        ["build"],
+        ["gateway", "--port", "4318", "--grpc-port", "off"],
+        ["ingest", "--until-caught-up", "--group-id", "g", "--instance-id", "i"],
+        ["ingest", "--status"],
+        ["compact"],
+        ["prices", "refresh"],
+        ["build", "--full-refresh", "--rebuild-from", "2026-10-01"],
         ["report"],
         ["sql", "select 1"],
         ["simulator", "--port", "1"],
@@ -69,3 +72,11 @@ def test_gateway_and_ingest_say_how_to_get_a_kafka(
             "run `llmledger kafka up` or set LLMLEDGER_KAFKA_BOOTSTRAP_SERVERS"
             in capsys.readouterr().err
         )
+
+
+def test_cli_default_consumer_group_is_the_consumers() -> None:
+    from llmledger.cli.main import INGEST_GROUP_ID
+    from llmledger.pipelines.ingest import DEFAULT_GROUP_ID
+
+    assert INGEST_GROUP_ID == DEFAULT_GROUP_ID
+    assert build_parser().parse_args(["ingest"]).group_id == DEFAULT_GROUP_ID

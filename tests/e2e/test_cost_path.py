@@ -23,6 +23,7 @@ from llmledger.infra.kafka import ensure_topics
 from llmledger.infra.settings import Settings
 from llmledger.instrumentation import (
     AnthropicInstrumentor,
+    GoogleGenAIInstrumentor,
     OpenAIInstrumentor,
     attribute,
     configure,
@@ -180,8 +181,12 @@ def warehouse(
                     _make(call, sim)
         finally:
             provider.shutdown()  # flushes every span through the gateway to Kafka
-            OpenAIInstrumentor().uninstrument()
-            AnthropicInstrumentor().uninstrument()
+            for instrumentor in (
+                OpenAIInstrumentor,
+                AnthropicInstrumentor,
+                GoogleGenAIInstrumentor,
+            ):
+                instrumentor().uninstrument()
     stats = ingest.run(settings, until_caught_up=True, group_id=f"e2e-{settings.topic}")
     # The lake keeps every billable-looking span: the anthropic SDK (2.x) adds its own span
     # for each call beside ours. The warehouse must still bill each call once.

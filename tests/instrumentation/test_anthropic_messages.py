@@ -50,6 +50,7 @@ def _expected(*, stream: bool, response_model: str, response_id: str) -> dict[st
         attr.OPERATION_NAME: "chat",
         attr.REQUEST_MODEL: MODEL,
         attr.REQUEST_STREAM: stream,
+        attr.IS_BATCH: False,
         attr.RESPONSE_MODEL: response_model,
         attr.RESPONSE_ID: response_id,
         **USAGE_ATTRIBUTES,

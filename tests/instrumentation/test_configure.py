@@ -3,16 +3,13 @@ and an application that keeps working when the OTLP endpoint is down."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import socket
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -24,13 +21,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.util._once import Once
 
 from llmledger.instrumentation import (
-    AnthropicInstrumentor,
-    OpenAIInstrumentor,
     attribute,
-    configure,
 )
 from llmledger.instrumentation import attributes as attr
 from llmledger.simulator import Simulator
@@ -108,31 +101,6 @@ def _unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def fresh_globals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let this test set the process-wide TracerProvider (normally settable only once)."""
-    monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
-    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
-
-
-@pytest.fixture
-def configured(fresh_globals: None) -> Iterator[Callable[..., TracerProvider]]:
-    """`configure`, with every provider it made shut down and the SDKs unpatched afterwards."""
-    providers: list[TracerProvider] = []
-
-    def configure_for_test(*args: Any, **kwargs: Any) -> TracerProvider:
-        provider = configure(*args, **kwargs)
-        providers.append(provider)
-        return provider
-
-    yield configure_for_test
-    for instrumentor in (OpenAIInstrumentor(), AnthropicInstrumentor()):
-        if instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.uninstrument()
-    for provider in providers:
-        provider.shutdown()
 
 
 def test_spans_reach_the_otlp_endpoint_with_resource_and_headers(
@@ -252,12 +220,12 @@ def test_app_is_unaffected_when_the_otlp_endpoint_is_down(
         provider.force_flush(timeout_millis=5000)
     assert all(response.choices[0].message.content for response in responses)
     assert len(memory.get_finished_spans()) == 20
-    # The exports did fail (the OTel exporter logs that itself)...
-    assert any(r.name.startswith("opentelemetry.exporter") for r in caplog.records)
-    # ...but the calls never waited on them.
+    # The calls never waited on the failing exports...
     assert elapsed < 5
-    ours = [r for r in caplog.records if r.name.startswith("llmledger")]
-    assert len([r for r in ours if r.levelno >= logging.WARNING]) <= 1
+    # ...which were reported by exactly one warning in all, instead of one per batch and retry.
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["llmledger.instrumentation"]
+    assert warnings[0].getMessage().startswith("llmledger: cannot export spans to http://127")
 
 
 @pytest.mark.parametrize(
@@ -272,18 +240,3 @@ def test_bad_arguments_get_a_clear_error(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         configured(instrument=False, **kwargs)
-
-
-def test_entry_points_name_our_instrumentors() -> None:
-    # `opentelemetry-instrument` loads these strings; a typo would only show up in production.
-    pyproject = Path(__file__).parents[2] / "instrumentation" / "pyproject.toml"
-    entry_points = tomllib.loads(pyproject.read_text())["project"]["entry-points"]
-    declared = entry_points["opentelemetry_instrumentor"]
-    loaded = {}
-    for name, target in declared.items():
-        module_name, _, attribute_name = target.partition(":")
-        loaded[name] = getattr(importlib.import_module(module_name), attribute_name)
-    assert loaded == {
-        "llmledger_openai": OpenAIInstrumentor,
-        "llmledger_anthropic": AnthropicInstrumentor,
-    }

@@ -54,6 +54,7 @@ def _expected(*, stream: bool, response_model: str, response_id: str) -> dict[st
         attr.OPERATION_NAME: "chat",
         attr.REQUEST_MODEL: MODEL,
         attr.REQUEST_STREAM: stream,
+        attr.IS_BATCH: False,
         attr.RESPONSE_MODEL: response_model,
         attr.RESPONSE_ID: response_id,
         **USAGE_ATTRIBUTES,
@@ -284,3 +285,17 @@ def test_our_own_failure_never_reaches_the_app(
     finished = spans.get_finished_spans()
     assert len(finished) == 2
     assert all((span.attributes or {})[attr.USAGE_MISSING] is True for span in finished)
+
+
+@pytest.mark.usefixtures("openai_instrumented")
+def test_parse_is_traced_like_create(
+    sim: Simulator, spans: InMemorySpanExporter, usage_header: Header
+) -> None:
+    client = openai.OpenAI(base_url=sim.openai_base_url, api_key="x")
+    # `parse` posts the request itself; up to openai 1.91 it lived under `beta`.
+    completions: Any = getattr(client.chat.completions, "parse", None) and client.chat.completions
+    parse = (completions or client.beta.chat.completions).parse
+    response = parse(model=MODEL, messages=MESSAGES, extra_headers=usage_header(**USAGE))
+    assert dict(_only_span(spans).attributes or {}) == _expected(
+        stream=False, response_model=response.model, response_id=response.id
+    )

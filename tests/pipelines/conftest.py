@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
@@ -74,6 +77,18 @@ def make_export(
     )
 
 
+def collector_otlp_json(request: ExportTraceServiceRequest) -> bytes:
+    """What the Collector's `otlp_json` encoding writes: OTLP/JSON with hex ids."""
+    document = json_format.MessageToDict(request, use_integers_for_enums=True)
+    for resource_spans in document["resourceSpans"]:
+        for scope_spans in resource_spans["scopeSpans"]:
+            for span in scope_spans["spans"]:
+                for field in ("traceId", "spanId", "parentSpanId"):
+                    if field in span:
+                        span[field] = base64.b64decode(span[field]).hex()
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
 @pytest.fixture
 def otlp() -> SimpleNamespace:
     """`otlp.span(attrs, start=...)`, `otlp.resource(attrs)`, `otlp.export(spans)`, ..."""
@@ -83,4 +98,5 @@ def otlp() -> SimpleNamespace:
         export=make_export,
         key_values=key_values,
         unix_nano=unix_nano,
+        collector_json=collector_otlp_json,
     )

@@ -106,7 +106,11 @@ def test_exports_become_exact_lake_rows(env: SimpleNamespace, otlp: SimpleNamesp
             otlp.span(NOT_GENAI, span_id=span_id(2), start=DAY_ONE),
         ]
     )
-    embedding = {"gen_ai.operation.name": "embeddings", "gen_ai.usage.input_tokens": 7}
+    embedding = {
+        "gen_ai.operation.name": "embeddings",
+        "gen_ai.request.model": "text-embedding-3-small",
+        "gen_ai.usage.input_tokens": 7,
+    }
     second = otlp.export([otlp.span(embedding, span_id=span_id(3), start=DAY_ONE)])
     produce(
         env.settings.kafka_bootstrap_servers,
@@ -149,7 +153,7 @@ def test_exports_become_exact_lake_rows(env: SimpleNamespace, otlp: SimpleNamesp
     ]
     assert committed(env) == 2
     # Nothing half-written is left behind.
-    assert not list(env.settings.lake.rglob(".*"))
+    assert not list(env.settings.lake.rglob(".*.tmp"))
 
 
 def test_a_batch_split_across_days_gets_one_file_per_day(
@@ -400,3 +404,24 @@ def test_revoked_partitions_are_written_and_committed_before_handover(
                 worker.join(60)
         steps_log.removeHandler(assignment)
         steps_log.setLevel(previous_level)
+
+
+def test_collector_otlp_json_messages_are_ingested_like_protobuf(
+    env: SimpleNamespace, otlp: SimpleNamespace
+) -> None:
+    """The Collector's kafkaexporter with `encoding: otlp_json`, header or not."""
+    exports = [otlp.export([otlp.span(CHAT, span_id=span_id(n), start=DAY_ONE)]) for n in (1, 2)]
+    producer = Producer({"bootstrap.servers": env.settings.kafka_bootstrap_servers})
+    producer.produce(env.topic, otlp.collector_json(exports[0]), partition=0)
+    producer.produce(
+        env.topic,
+        otlp.collector_json(exports[1]),
+        partition=0,
+        headers=[("content-type", b"application/json")],
+    )
+    producer.flush(10)
+
+    stats = ingest(env)
+
+    assert (stats.llm_rows_written, stats.dead_lettered) == (2, 0)
+    assert sorted(row["span_id"] for row in env.lake.rows()) == [span_id(1).hex(), span_id(2).hex()]

@@ -1,8 +1,18 @@
+{#- Incremental: rebuilds the days the fact rebuilt (macros/incremental_window.sql). -#}
+{%- set since = mart_rebuild_since() -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_rows('day', mart_rebuild_since()) }}",
+) }}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
+    {{ rebuilt_rows_filter('called_on', since) }}
 
 ),
 

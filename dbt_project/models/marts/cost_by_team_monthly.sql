@@ -1,8 +1,19 @@
+{#- Incremental: rebuilds every month the fact touched, whole (shares need the full
+    month). -#}
+{%- set month_since = month_rebuild_since() -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_rows('month', month_rebuild_since()) }}",
+) }}
+
 with
 
 calls as (
 
     select * from {{ ref('fct_llm_calls') }}
+    {{ rebuilt_rows_filter('called_on', month_since) }}
 
 ),
 

@@ -1,3 +1,19 @@
+{#- Incremental: each build replaces the days from fact_rebuild_since() on (the look-back
+    window, widened to repriced history) with the freshly priced calls of those days; see
+    macros/incremental_window.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ delete_rebuilt_rows('called_on', fact_rebuild_since()) }}",
+        "{{ record_build_window(fact_rebuild_since()) }}",
+    ],
+    post_hook="{{ record_priced_catalogue() }}",
+) }}
+
+-- depends_on: {{ ref('stg_prices') }}
+
 with
 
 priced_calls as (
@@ -37,9 +53,15 @@ final as (
         is_priced,
         price_id,
         priced_model,
+        price_provider,
+        price_origin,
+        price_source,
+        is_long_context,
         cast(input_cost_usd as decimal(38, 12)) as input_cost_usd,
         cast(cache_read_cost_usd as decimal(38, 12)) as cache_read_cost_usd,
         cast(cache_write_cost_usd as decimal(38, 12)) as cache_write_cost_usd,
+        cast(cache_write_5m_cost_usd as decimal(38, 12)) as cache_write_5m_cost_usd,
+        cast(cache_write_1h_cost_usd as decimal(38, 12)) as cache_write_1h_cost_usd,
         cast(output_cost_usd as decimal(38, 12)) as output_cost_usd,
         cost_usd
     from priced_calls

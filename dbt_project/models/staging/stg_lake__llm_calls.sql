@@ -1,8 +1,12 @@
+-- The catalogue is compared with the one the fact was priced with to find repriced days.
+-- depends_on: {{ ref('stg_prices') }}
+
 with
 
 source as (
 
-    select * from {{ lake_source('lake', 'llm_calls') }}
+    -- Only the lake days the incremental build rebuilds (all of them in a full build).
+    select * from {{ lake_source('lake', 'llm_calls', since_day=fact_rebuild_since()) }}
 
 ),
 
@@ -43,9 +47,50 @@ renamed as (
 
 ),
 
+-- Duplicates are rare, and numbering every row of a large batch costs several times the
+-- read: only the rows of a call_id or a response seen more than once go through the
+-- windows below.
+repeated_calls as (
+
+    select call_id
+    from renamed
+    group by call_id
+    having count(*) > 1
+
+),
+
+repeated_responses as (
+
+    select
+        provider,
+        response_id
+    from renamed
+    where response_id is not null
+    group by provider, response_id
+    having count(*) > 1
+
+),
+
+flagged as (
+
+    select
+        renamed.*,
+        repeated_calls.call_id is not null
+        or repeated_responses.response_id is not null as is_repeated
+    from renamed
+    left join repeated_calls
+        on renamed.call_id = repeated_calls.call_id
+    left join repeated_responses
+        on
+            renamed.provider = repeated_responses.provider
+            and renamed.response_id = repeated_responses.response_id
+
+),
+
 deduplicated as (
 
-    select * from renamed
+    select * from flagged
+    where is_repeated
     qualify row_number() over (
         partition by call_id
         order by kafka_offset, kafka_partition, kafka_topic
@@ -63,6 +108,15 @@ one_span_per_response as (
         order by convention = 'llmledger' desc, called_at asc, call_id asc
     ) = 1
 
+),
+
+final as (
+
+    select * exclude (is_repeated) from flagged
+    where not is_repeated
+    union all
+    select * exclude (is_repeated) from one_span_per_response
+
 )
 
-select * from one_span_per_response
+select * from final

@@ -81,7 +81,7 @@ FEATURES: tuple[Feature, ...] = (
         "support-bot",
         "support",
         "openai",
-        "ft:gpt-4o-mini-2024-07-18:acme:intent:7fa1c2",
+        "ft:gpt-4.1-nano-2025-04-14:acme:intent:7fa1c2",
         "conv",
         0.02,
         0.0,

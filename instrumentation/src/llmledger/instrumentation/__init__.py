@@ -3,7 +3,16 @@
 Spans follow the OpenTelemetry GenAI semantic conventions (CLIENT span ``chat {model}``, totals
 that include their parts: input includes cache read and write, output includes reasoning) plus a
 few ``llmledger.*`` attributes for facts the conventions lack (served service tier, 1-hour cache
-writes, missing usage). No prompt or completion content is ever recorded.
+writes, batch, missing usage). No prompt or completion content is ever recorded: not by
+default, not by any setting (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` is ignored),
+because cost accounting needs none of it.
+
+Instrumented SDK surfaces, sync and async, streamed or not: OpenAI ``chat.completions.create``
+and ``.parse()``, ``responses.create`` (and ``.stream()``, ``.parse()``), ``embeddings.create``
+(openai >= 1.66); Anthropic ``messages.create`` and ``messages.stream()``, also under
+``client.beta`` (anthropic >= 0.64); Google GenAI ``models.generate_content`` and
+``generate_content_stream``, also on ``client.aio.models`` (google-genai >= 1.8). Other calls:
+`record_usage`.
 
 Usage
 -----
@@ -26,9 +35,15 @@ other instrumentations'). Without `configure`, add the pieces yourself::
     provider.add_span_processor(AttributionSpanProcessor())
     OpenAIInstrumentor().instrument(tracer_provider=provider)
     AnthropicInstrumentor().instrument(tracer_provider=provider)
+    GoogleGenAIInstrumentor().instrument(tracer_provider=provider)
 
-or run under ``opentelemetry-instrument``, which finds the ``llmledger_openai`` and
-``llmledger_anthropic`` entry points.
+or run under ``opentelemetry-instrument``, which finds the ``llmledger_openai``,
+``llmledger_anthropic`` and ``llmledger_google_genai`` entry points.
+
+Calls outside these SDKs (a self-hosted model server, batch-job results)::
+
+    record_usage(provider="vllm", model="llama-3.1-8b", input_tokens=812, output_tokens=95,
+                 feature="search", start_time=began, end_time=ended)
 
 Configuration
 -------------
@@ -51,18 +66,26 @@ Only standard OpenTelemetry environment variables; arguments of `configure` win 
 - ``OTEL_BSP_SCHEDULE_DELAY``, ``OTEL_BSP_MAX_QUEUE_SIZE``, ``OTEL_BSP_MAX_EXPORT_BATCH_SIZE``,
   ``OTEL_BSP_EXPORT_TIMEOUT``: batching of exports.
 - ``OTEL_SDK_DISABLED=true``: turns all tracing off.
+- ``LLMLEDGER_USER_ID_HMAC_KEY`` (``user_id_hmac_key=`` overrides): user ids leave the process
+  only as ``hmac-sha256:<hex>`` under this key (see `llmledger.instrumentation.privacy`).
 """
 
 from llmledger.instrumentation.anthropic import AnthropicInstrumentor
 from llmledger.instrumentation.attribution import attribute
 from llmledger.instrumentation.configuration import configure
+from llmledger.instrumentation.google_genai import GoogleGenAIInstrumentor
 from llmledger.instrumentation.openai import OpenAIInstrumentor
+from llmledger.instrumentation.privacy import hash_user_id
 from llmledger.instrumentation.processor import AttributionSpanProcessor
+from llmledger.instrumentation.record import record_usage
 
 __all__ = [
     "AnthropicInstrumentor",
     "AttributionSpanProcessor",
+    "GoogleGenAIInstrumentor",
     "OpenAIInstrumentor",
     "attribute",
     "configure",
+    "hash_user_id",
+    "record_usage",
 ]

@@ -7,6 +7,7 @@ those become span attributes, so every provider's spans read the same way downst
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from importlib import metadata
 from typing import Any
@@ -25,6 +26,7 @@ from opentelemetry.util.types import AttributeValue
 from llmledger.instrumentation import attributes as attr
 
 TRACER_NAME = attr.INSTRUMENTATION_SCOPE
+BATCH_SERVICE_TIER = "batch"
 
 
 def _package_version() -> str:
@@ -91,19 +93,32 @@ class LLMSpan:
         operation: str,
         request_model: str | None,
         stream: bool,
+        batch: bool = False,
+        start_time: int | None = None,
+        extra_attributes: Mapping[str, AttributeValue] | None = None,
     ) -> None:
         attributes: dict[str, AttributeValue] = {
             attr.PROVIDER_NAME: provider,
             attr.OPERATION_NAME: operation,
             attr.REQUEST_STREAM: stream,
+            # SDK calls are live calls; batch results arrive through `record_usage(batch=True)`,
+            # or as a served tier of "batch" (see `set_response`).
+            attr.IS_BATCH: batch,
         }
         if request_model:
             attributes[attr.REQUEST_MODEL] = request_model
+        if extra_attributes:
+            attributes.update(extra_attributes)
         name = f"{operation} {request_model}" if request_model else operation
-        self.span: Span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        self.span: Span = tracer.start_span(
+            name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start_time
+        )
         self._returned = False
         self._usage_recorded = False
         self._ended = False
+        # Response facts wait here and reach the span in one `set_attributes` at `end`: each
+        # attribute write takes the span's lock, and this runs on every LLM call of the app.
+        self._pending: dict[str, AttributeValue] = {}
 
     def returned(self) -> None:
         self._returned = True
@@ -116,25 +131,36 @@ class LLMSpan:
         service_tier: str | None = None,
         provider_service_tier_attribute: str | None = None,
     ) -> None:
-        """Record response facts; `provider_service_tier_attribute` also gets the served tier."""
+        """Record response facts; `provider_service_tier_attribute` also gets the served tier.
+
+        A served tier of ``batch`` (Anthropic reports it on Message Batches results) marks the
+        call as batch, whatever the request said, because that is how it is billed.
+        """
+        pending = self._pending
         if model:
-            self.span.set_attribute(attr.RESPONSE_MODEL, model)
+            pending[attr.RESPONSE_MODEL] = model
         if response_id:
-            self.span.set_attribute(attr.RESPONSE_ID, response_id)
+            pending[attr.RESPONSE_ID] = response_id
         if service_tier:
-            self.span.set_attribute(attr.SERVICE_TIER, service_tier)
+            pending[attr.SERVICE_TIER] = service_tier
             if provider_service_tier_attribute:
-                self.span.set_attribute(provider_service_tier_attribute, service_tier)
+                pending[provider_service_tier_attribute] = service_tier
+            if service_tier == BATCH_SERVICE_TIER:
+                pending[attr.IS_BATCH] = True
 
     def set_usage(self, usage: TokenUsage) -> None:
+        pending = self._pending
         for field_name, attribute_name in _USAGE_ATTRIBUTE_BY_FIELD.items():
             value = getattr(usage, field_name)
             if value is not None:
-                self.span.set_attribute(attribute_name, value)
+                pending[attribute_name] = value
         self._usage_recorded = True
 
-    def end(self, error: BaseException | None = None) -> None:
-        """End the span (idempotent), recording `error` as the call's failure if given."""
+    def end(self, error: BaseException | None = None, end_time: int | None = None) -> None:
+        """End the span (idempotent), recording `error` as the call's failure if given.
+
+        `end_time` (ns since the epoch) is for calls recorded after the fact; default now.
+        """
         if self._ended:
             return
         self._ended = True
@@ -143,5 +169,7 @@ class LLMSpan:
             self.span.set_attribute(attr.ERROR_TYPE, type(error).__qualname__)
             self.span.set_status(Status(StatusCode.ERROR, str(error)))
         if self._returned and not self._usage_recorded:
-            self.span.set_attribute(attr.USAGE_MISSING, True)
-        self.span.end()
+            self._pending[attr.USAGE_MISSING] = True
+        if self._pending:
+            self.span.set_attributes(self._pending)
+        self.span.end(end_time=end_time)

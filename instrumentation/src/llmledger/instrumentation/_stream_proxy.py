@@ -4,6 +4,9 @@ The proxy forwards every attribute to the SDK's stream object (isinstance checks
 `.close()` all keep working) and only adds bookkeeping around iteration and closing. An observer,
 supplied by the API surface, sees each item and may hide items the app never asked for (the
 usage-only chunk we request from OpenAI on the app's behalf).
+
+`__next__`/`__anext__` run once per streamed chunk, so they call the observer directly (its
+bound `observe` kept on the proxy) rather than through helper methods.
 """
 
 from __future__ import annotations
@@ -31,14 +34,8 @@ class _ObservedStream(wrapt.ObjectProxy[Any]):
         super().__init__(stream)
         # wrapt stores attributes named `_self_*` on the proxy instead of the wrapped object.
         self._self_observer = observer
+        self._self_observe = observer.observe
         self._self_finished = False
-
-    def _self_is_visible(self, item: Any) -> bool:
-        try:
-            return self._self_observer.observe(item)
-        except Exception as error:
-            report_internal_error("observing a stream item", error)
-            return True
 
     def _self_finish(self, error: BaseException | None) -> None:
         if self._self_finished:
@@ -57,16 +54,22 @@ class ObservedSyncStream(_ObservedStream):
         return self
 
     def __next__(self) -> Any:
+        stream = self.__wrapped__
+        observe = self._self_observe
         while True:
             try:
-                item = next(self.__wrapped__)
+                item = next(stream)
             except StopIteration:
                 self._self_finish(None)
                 raise
             except BaseException as error:
                 self._self_finish(error)
                 raise
-            if self._self_is_visible(item):
+            try:
+                if observe(item):
+                    return item
+            except Exception as error:
+                report_internal_error("observing a stream item", error)
                 return item
 
     def __enter__(self) -> ObservedSyncStream:
@@ -98,16 +101,22 @@ class ObservedAsyncStream(_ObservedStream):
         return self
 
     async def __anext__(self) -> Any:
+        stream = self.__wrapped__
+        observe = self._self_observe
         while True:
             try:
-                item = await self.__wrapped__.__anext__()
+                item = await stream.__anext__()
             except StopAsyncIteration:
                 self._self_finish(None)
                 raise
             except BaseException as error:
                 self._self_finish(error)
                 raise
-            if self._self_is_visible(item):
+            try:
+                if observe(item):
+                    return item
+            except Exception as error:
+                report_internal_error("observing a stream item", error)
                 return item
 
     async def __aenter__(self) -> ObservedAsyncStream:

@@ -5,21 +5,32 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+from llmledger.instrumentation._export import OutageReportingExporter
 from llmledger.instrumentation._safety import logger
 from llmledger.instrumentation.anthropic import AnthropicInstrumentor
+from llmledger.instrumentation.google_genai import GoogleGenAIInstrumentor
 from llmledger.instrumentation.openai import OpenAIInstrumentor
+from llmledger.instrumentation.privacy import (
+    UserIdHashingPropagator,
+    UserIdHashingSpanProcessor,
+    hmac_key_from,
+)
 from llmledger.instrumentation.processor import AttributionSpanProcessor
 
 _TRACES_PATH = "/v1/traces"
 
 # (SDK module, its instrumentor); an SDK that is not installed is simply skipped.
-_INSTRUMENTORS = (("openai", OpenAIInstrumentor), ("anthropic", AnthropicInstrumentor))
+_INSTRUMENTORS = (
+    ("openai", OpenAIInstrumentor),
+    ("anthropic", AnthropicInstrumentor),
+    ("google.genai", GoogleGenAIInstrumentor),
+)
 
 
 def _traces_url(endpoint: str) -> str:
@@ -42,9 +53,24 @@ def _install_globally(provider: TracerProvider) -> None:
     )
 
 
+def _set_baggage_hashing(key: bytes | None) -> None:
+    # Replace rather than stack wrappers, so re-configuring (or dropping the key) takes effect.
+    current = propagate.get_global_textmap()
+    if isinstance(current, UserIdHashingPropagator):
+        current = current.inner
+    propagate.set_global_textmap(current if key is None else UserIdHashingPropagator(current, key))
+
+
+def _installed(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ImportError:  # the parent package ("google") is missing
+        return False
+
+
 def _instrument_installed_sdks(provider: TracerProvider) -> None:
     for module_name, instrumentor_class in _INSTRUMENTORS:
-        if importlib.util.find_spec(module_name) is None:
+        if not _installed(module_name):
             continue
         instrumentor = instrumentor_class()
         if instrumentor.is_instrumented_by_opentelemetry:
@@ -59,6 +85,7 @@ def configure(
     *,
     instrument: bool = True,
     span_processors: Sequence[SpanProcessor] = (),
+    user_id_hmac_key: str | bytes | None = None,
 ) -> TracerProvider:
     """Set up tracing of LLM calls in this process and return the `TracerProvider`.
 
@@ -66,19 +93,35 @@ def configure(
     - Export: OTLP/HTTP protobuf through a `BatchSpanProcessor`, to `endpoint` (base URL of an
       OTLP/HTTP receiver, e.g. ``http://gateway:4318``; ``/v1/traces`` is appended) or else to
       `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`. Exporting runs on a
-      background thread: an unreachable endpoint drops spans but never slows or fails the app.
+      background thread: an unreachable endpoint drops spans but never slows or fails the app,
+      and is reported by one warning per outage.
     - `AttributionSpanProcessor`, then `span_processors` (e.g. a test's in-memory exporter).
+    - With `user_id_hmac_key` (or ``$LLMLEDGER_USER_ID_HMAC_KEY``; at least 16 bytes), user ids
+      leave the process only as their HMAC-SHA256, on spans and in outgoing baggage (see
+      `llmledger.instrumentation.privacy`).
     - Becomes the global provider unless one is already set (then a warning says so).
-    - With `instrument`, patches every installed SDK (OpenAI, Anthropic) to trace its calls;
-      calling `configure()` again re-points them at the new provider.
+    - With `instrument`, patches every installed SDK (OpenAI, Anthropic, Google GenAI) to trace
+      its calls; calling `configure()` again re-points them at the new provider.
     """
     if service_name is not None and not (isinstance(service_name, str) and service_name):
         raise ValueError(f"configure(): service_name must be a non-empty str, got {service_name!r}")
+    try:
+        hmac_key = hmac_key_from(user_id_hmac_key)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"configure(): {error}") from None
     resource = Resource.create({SERVICE_NAME: service_name} if service_name else {})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(AttributionSpanProcessor())
+    if hmac_key is not None:
+        provider.add_span_processor(UserIdHashingSpanProcessor(hmac_key))
+    _set_baggage_hashing(hmac_key)
     exporter = OTLPSpanExporter(endpoint=_traces_url(endpoint) if endpoint is not None else None)
-    provider.add_span_processor(BatchSpanProcessor(exporter))
+    # The batch processor's bounded queue (OTEL_BSP_MAX_QUEUE_SIZE, default 2048 spans) caps
+    # memory while the endpoint is down: beyond it, new spans are dropped, never the app slowed.
+    destination = getattr(exporter, "_endpoint", None) or "the OTLP endpoint"
+    provider.add_span_processor(
+        BatchSpanProcessor(OutageReportingExporter(exporter, str(destination)))
+    )
     for processor in span_processors:
         provider.add_span_processor(processor)
     _install_globally(provider)

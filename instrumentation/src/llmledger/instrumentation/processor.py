@@ -36,13 +36,14 @@ class AttributionSpanProcessor(SpanProcessor):
             entries = baggage.get_all(parent_context)
             if not entries:
                 return
-            found = [(key, entries[key]) for key in ATTRIBUTION_KEYS if key in entries]
+            found = {key: entries[key] for key in ATTRIBUTION_KEYS if key in entries}
             if not found or not _is_llm_span(span):
                 return
             existing = span.attributes or {}
-            for key, value in found:
-                if key not in existing:
-                    span.set_attribute(key, str(value))
+            # One `set_attributes` call: each attribute write takes the span's lock.
+            missing = {key: str(value) for key, value in found.items() if key not in existing}
+            if missing:
+                span.set_attributes(missing)
         except Exception as error:
             report_internal_error("stamping attribution onto a span", error)
 

@@ -9,6 +9,14 @@ Usage
     result = build_warehouse(Settings.from_env())
     print(result.elapsed_seconds, result.row_counts["fct_llm_calls"])
 
+Builds are incremental: the call fact and the daily marts rebuild only the days from the
+newest built call minus the `lookback_days` dbt var (1) on, plus every day from the earliest
+price row added, changed or removed in the catalogue since the last build (so correcting a
+price reprices exactly the history it affects on the next build). `rebuild_from=date`
+also rebuilds every day from that date on (e.g. spans that arrived later than the
+look-back); `full_refresh=True` rebuilds every table from the whole lake (needed after
+changing the models' SQL, e.g. a new pricing rule).
+
 A failing model or test raises `WarehouseBuildError` naming the failing nodes; tests with
 `severity: warn` (e.g. `unpriced_models_is_empty`) do not fail the build and are listed in
 `BuildResult.warnings`.
@@ -19,6 +27,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +35,8 @@ import duckdb
 
 from llmledger.infra.settings import Settings
 from llmledger.orchestration.lib.warehouse_dbt import WarehouseDbt
+from llmledger.orchestration.prices.overrides import PriceOverridesError
+from llmledger.orchestration.prices.refresh import validate_price_overrides
 
 _FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
@@ -79,16 +90,34 @@ class WarehouseBuildError(RuntimeError):
         self.failed_nodes = failed_nodes
 
 
-def build_warehouse(settings: Settings, *, select: str | None = None) -> BuildResult:
+def build_warehouse(
+    settings: Settings,
+    *,
+    select: str | None = None,
+    full_refresh: bool = False,
+    rebuild_from: date | None = None,
+) -> BuildResult:
     """Run `dbt build` (optionally `--select select`) against `settings.lake` into
-    `settings.warehouse`, keeping dbt's artifacts and log under `settings.home / "dbt"`."""
+    `settings.warehouse`, keeping dbt's artifacts and log under `settings.home / "dbt"`.
+
+    `full_refresh` rebuilds every incremental table from the whole lake; `rebuild_from`
+    rebuilds the days from that date on in addition to the usual look-back window."""
+    # A broken overrides file fails here, naming its line, before dbt spends a minute.
+    try:
+        validate_price_overrides(settings.price_overrides)
+    except PriceOverridesError as error:
+        raise WarehouseBuildError(str(error), failed_nodes=()) from error
     dbt = WarehouseDbt.from_settings(settings)
     args = ["build", *(["--select", select] if select else [])]
+    if full_refresh:
+        args.append("--full-refresh")
+    if rebuild_from is not None:
+        args += ["--vars", json.dumps({"rebuild_from": rebuild_from.isoformat()})]
     # A stale file from an earlier build would blame the wrong nodes if this one stops early.
     (dbt.target_path / "run_results.json").unlink(missing_ok=True)
     started = time.monotonic()
-    invocation = dbt.cli(args, raise_on_error=False)
-    succeeded = invocation.is_successful()
+    process = dbt.run(args)
+    succeeded = process.returncode == 0
     elapsed = time.monotonic() - started
 
     results = _run_results(dbt.target_path / "run_results.json")
@@ -96,9 +125,12 @@ def build_warehouse(settings: Settings, *, select: str | None = None) -> BuildRe
         _node(result, None) for result in results if result["status"] in _FAILED_STATUSES
     )
     if failed or not succeeded:
-        error = invocation.get_error()
         details = [f"{node.unique_id}: {node.status}: {node.message}" for node in failed]
-        raise WarehouseBuildError("dbt build failed\n" + "\n".join(details or [str(error)]), failed)
+        # Without failed nodes (e.g. a parse error) the reason is at the end of dbt's output.
+        output_tail = "\n".join((process.stdout + process.stderr).strip().splitlines()[-15:])
+        raise WarehouseBuildError(
+            "dbt build failed\n" + "\n".join(details or [output_tail]), failed
+        )
     row_counts = _table_row_counts(settings.warehouse, dbt.target_path)
     nodes = tuple(_node(result, row_counts.get(result["unique_id"])) for result in results)
     return BuildResult(elapsed_seconds=elapsed, nodes=nodes)

@@ -17,7 +17,7 @@ def attribute_values(key_values: Iterable[Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key_value in key_values:
         if key_value.key not in values:
-            values[key_value.key] = _any_value(key_value.value)
+            values[key_value.key] = plain_value(key_value.value)
     return values
 
 
@@ -57,10 +57,11 @@ def as_flag(value: Any) -> bool | None:
     return None
 
 
-def _any_value(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """One OTLP `AnyValue` as plain Python (arrays as lists, kvlists as dicts, bytes as hex)."""
     kind = value.WhichOneof("value")
     if kind == "array_value":
-        return [_any_value(item) for item in value.array_value.values]
+        return [plain_value(item) for item in value.array_value.values]
     if kind == "kvlist_value":
         return attribute_values(value.kvlist_value.values)
     if kind == "bytes_value":

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
-from llmledger.pipelines.lake_writer import OffsetRange
+from llmledger.pipelines.lake_writer import OffsetRange, Row
 
 TopicPartitionKey = tuple[str, int]
 
 
 @dataclass
 class PartitionBatch:
-    """Lake rows from the consecutive messages `first_offset..last_offset` of one partition."""
+    """Lake rows (and rejected rows) from the messages `first_offset..last_offset` of one
+    partition."""
 
     topic: str
     partition: int
     first_offset: int
     last_offset: int
     opened_at: float = field(default_factory=time.monotonic)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    rejects: list[Row] = field(default_factory=list)
 
     @property
     def offsets(self) -> OffsetRange:
@@ -41,7 +42,9 @@ class Batches:
         self._max_seconds = max_seconds
         self._open: dict[TopicPartitionKey, PartitionBatch] = {}
 
-    def add(self, topic: str, partition: int, offset: int, rows: list[dict[str, Any]]) -> bool:
+    def add(
+        self, topic: str, partition: int, offset: int, rows: list[Row], rejects: list[Row]
+    ) -> bool:
         """Append one message's rows; True when the batch reached its row bound."""
         batch = self._open.get((topic, partition))
         if batch is None:
@@ -50,7 +53,8 @@ class Batches:
             )
         batch.last_offset = offset
         batch.rows.extend(rows)
-        return len(batch.rows) >= self._max_rows
+        batch.rejects.extend(rejects)
+        return len(batch.rows) + len(batch.rejects) >= self._max_rows
 
     def take(self, topic: str, partition: int) -> PartitionBatch | None:
         """Remove and return the open batch of a partition, if any."""

@@ -1,22 +1,26 @@
-"""The gateway's HTTP layer: OTLP/HTTP request handling on top of `http.server`."""
+"""The gateway's OTLP/HTTP layer on top of `http.server` (HTTP/1.1 keep-alive, optional TLS).
+
+`POST /v1/traces` (protobuf or JSON, optionally gzip) -> `ExportIntake.store`;
+`GET /health` -> Kafka reachability; `GET /metrics` -> Prometheus text.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
+import ssl
+import time
 import zlib
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from google.protobuf import json_format
 from google.rpc import status_pb2
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from llmledger.pipelines.delivery import AckedProducer, DeliveryError
-from llmledger.pipelines.otlp import InvalidExportError, count_spans, decode_json, decode_protobuf
+from llmledger.pipelines.gateway_intake import Encoding, ExportIntake, ExportRejectedError
+from llmledger.pipelines.gateway_metrics import Metric, RejectReason, Transport
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +28,23 @@ PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 TRACES_PATH = "/v1/traces"
 HEALTH_PATH = "/health"
-# google.rpc.Code values carried in the error body, as the OTLP/HTTP spec asks.
-_RPC_INVALID_ARGUMENT = 3
-_RPC_UNAVAILABLE = 14
+METRICS_PATH = "/metrics"
+_HANDSHAKE_TIMEOUT_S = 10.0
+_HEALTH_CACHE_S = 2.0  # load balancers probe often; one metadata request per 2 s is plenty
 
-
-class PayloadTooLargeError(ValueError):
-    """The (decompressed) body exceeds the gateway's limit."""
+# HTTP status and google.rpc.Code (carried in the error body, as the OTLP/HTTP spec asks).
+_STATUS_OF: dict[RejectReason, tuple[HTTPStatus, int]] = {
+    RejectReason.MALFORMED: (HTTPStatus.BAD_REQUEST, 3),  # INVALID_ARGUMENT
+    RejectReason.TOO_LARGE: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, 3),
+    RejectReason.UNAUTHENTICATED: (HTTPStatus.UNAUTHORIZED, 16),  # UNAUTHENTICATED
+    RejectReason.UNSUPPORTED_MEDIA_TYPE: (HTTPStatus.UNSUPPORTED_MEDIA_TYPE, 3),
+    RejectReason.KAFKA_UNAVAILABLE: (HTTPStatus.SERVICE_UNAVAILABLE, 14),  # UNAVAILABLE
+    RejectReason.KAFKA_BACKPRESSURE: (HTTPStatus.TOO_MANY_REQUESTS, 8),  # RESOURCE_EXHAUSTED
+}
 
 
 class OtlpServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries the gateway's producer and limits."""
+    """A threading HTTP server carrying the intake and limits; TLS when `tls` is given."""
 
     daemon_threads = True
     request_queue_size = 128  # exporters open many connections at once
@@ -43,111 +53,139 @@ class OtlpServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         *,
-        producer: AckedProducer,
-        topic: str,
+        intake: ExportIntake,
         max_body_bytes: int,
         retry_after_s: int,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(address, OtlpHandler)
-        self.producer = producer
-        self.topic = topic
+        self.intake = intake
         self.max_body_bytes = max_body_bytes
         self.retry_after_s = retry_after_s
+        self.tls = tls
+        self._health: tuple[float, bool] = (0.0, False)
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        connection, address = super().get_request()
+        if self.tls is not None:
+            # The handshake happens on the handler's thread (`setup`), so a slow client
+            # cannot stall the accept loop.
+            connection = self.tls.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+        return connection, address
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Failed TLS handshakes and dropped connections are the client's business.
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
+    def kafka_reachable(self) -> bool:
+        checked_at, reachable = self._health
+        if time.monotonic() - checked_at > _HEALTH_CACHE_S:
+            reachable = self.intake.producer.is_reachable()
+            self._health = (time.monotonic(), reachable)
+        return reachable
 
 
 class OtlpHandler(BaseHTTPRequestHandler):
-    """Serves `POST /v1/traces` and `GET /health` over HTTP/1.1 keep-alive."""
+    """Serves `POST /v1/traces`, `GET /health` and `GET /metrics`."""
 
     protocol_version = "HTTP/1.1"
     server: OtlpServer
 
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(_HANDSHAKE_TIMEOUT_S)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
+
     def do_GET(self) -> None:
         if self.path == HEALTH_PATH:
-            self._reply(HTTPStatus.OK, b'{"status":"ok"}', JSON)
+            reachable = self.server.kafka_reachable()
+            status = HTTPStatus.OK if reachable else HTTPStatus.SERVICE_UNAVAILABLE
+            body = {"status": "ok" if reachable else "unavailable", "kafka": reachable}
+            self._reply(status, json.dumps(body).encode(), JSON)
+        elif self.path == METRICS_PATH:
+            text = self.server.intake.metrics.render().encode()
+            self._reply(HTTPStatus.OK, text, "text/plain; version=0.0.4; charset=utf-8")
         else:
-            self._error(HTTPStatus.NOT_FOUND, f"no such path: {self.path}", JSON)
+            self._reply(HTTPStatus.NOT_FOUND, b'{"message":"no such path"}', JSON)
 
     def do_POST(self) -> None:
         content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         reply_type = PROTOBUF if content_type == PROTOBUF else JSON
         if self.path != TRACES_PATH:
             self.close_connection = True  # the body was not read
-            self._error(HTTPStatus.NOT_FOUND, f"no such path: {self.path}", reply_type)
+            self._reply(HTTPStatus.NOT_FOUND, b'{"message":"no such path"}', JSON)
             return
-        length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
-            self.close_connection = True
-            self._error(HTTPStatus.LENGTH_REQUIRED, "Content-Length is required", reply_type)
-            return
-        if int(length) > self.server.max_body_bytes:
-            self.close_connection = True
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "export too large", reply_type)
-            return
-        body = self.rfile.read(int(length))
-        if content_type not in (PROTOBUF, JSON):
-            self._error(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported type {content_type!r}", JSON
-            )
-            return
+        intake = self.server.intake
+        intake.metrics.add(Metric.llmledger_gateway_requests_total, transport=Transport.HTTP)
         try:
-            payload = self._decompress(body)
-            request = decode_protobuf(payload) if content_type == PROTOBUF else decode_json(payload)
-        except PayloadTooLargeError as exc:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(exc), reply_type)
+            payload = self._read_payload(content_type)
+            encoding = Encoding.PROTOBUF if content_type == PROTOBUF else Encoding.JSON
+            intake.store(payload, encoding, Transport.HTTP)
+        except ExportRejectedError as rejected:
+            self._error(rejected, reply_type)
             return
-        except InvalidExportError as exc:
-            self._error(HTTPStatus.BAD_REQUEST, str(exc), reply_type)
-            return
-        self._store(request, payload if content_type == PROTOBUF else None, reply_type)
-
-    def _store(
-        self, request: ExportTraceServiceRequest, original: bytes | None, reply_type: str
-    ) -> None:
-        # Protobuf bodies go to Kafka byte-for-byte (they decoded cleanly); JSON is re-encoded.
-        message = original if original is not None else request.SerializeToString()
-        try:
-            self.server.producer.send(self.server.topic, message)
-        except DeliveryError as exc:
-            log.warning("export not stored, asking the exporter to retry: %s", exc)
-            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), reply_type, retry=True)
-            return
-        log.debug("stored an export of %d spans", count_spans(request))
         response = ExportTraceServiceResponse()
         if reply_type == PROTOBUF:
             self._reply(HTTPStatus.OK, response.SerializeToString(), PROTOBUF)
         else:
             self._reply(HTTPStatus.OK, json_format.MessageToJson(response).encode(), JSON)
 
+    def _read_payload(self, content_type: str) -> bytes:
+        intake = self.server.intake
+        if not intake.is_authorized(self.headers.get("Authorization")):
+            self.close_connection = True
+            raise intake.reject(Transport.HTTP, RejectReason.UNAUTHENTICATED, "bad bearer token")
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit():
+            self.close_connection = True
+            raise intake.reject(Transport.HTTP, RejectReason.MALFORMED, "Content-Length needed")
+        if int(length) > self.server.max_body_bytes:
+            self.close_connection = True
+            raise intake.reject(Transport.HTTP, RejectReason.TOO_LARGE, "export too large")
+        body = self.rfile.read(int(length))
+        if content_type not in (PROTOBUF, JSON):
+            reason = RejectReason.UNSUPPORTED_MEDIA_TYPE
+            raise intake.reject(Transport.HTTP, reason, f"unsupported type {content_type!r}")
+        return self._decompress(body)
+
     def _decompress(self, body: bytes) -> bytes:
+        intake = self.server.intake
         encoding = self.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return body
         if encoding != "gzip":
-            raise InvalidExportError(f"unsupported Content-Encoding {encoding!r}")
+            message = f"unsupported Content-Encoding {encoding!r}"
+            raise intake.reject(Transport.HTTP, RejectReason.MALFORMED, message)
         limit = self.server.max_body_bytes
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         try:
             # Bounded output: a small gzip bomb must not exhaust memory.
             payload = inflater.decompress(body, limit + 1)
         except zlib.error as exc:
-            raise InvalidExportError(f"bad gzip body: {exc}") from exc
+            raise intake.reject(Transport.HTTP, RejectReason.MALFORMED, f"bad gzip: {exc}") from exc
         if len(payload) > limit:
-            raise PayloadTooLargeError("decompressed export too large")
+            raise intake.reject(Transport.HTTP, RejectReason.TOO_LARGE, "inflated export too large")
         if not inflater.eof:
-            raise InvalidExportError("truncated gzip body")
+            raise intake.reject(Transport.HTTP, RejectReason.MALFORMED, "truncated gzip body")
         return payload
 
-    def _error(
-        self, status: HTTPStatus, message: str, reply_type: str, *, retry: bool = False
-    ) -> None:
-        code = _RPC_UNAVAILABLE if retry else _RPC_INVALID_ARGUMENT
-        rpc_status = status_pb2.Status(code=code, message=message)
+    def _error(self, rejected: ExportRejectedError, reply_type: str) -> None:
+        status, code = _STATUS_OF[rejected.reason]
+        message = str(rejected)
         if reply_type == PROTOBUF:
-            body = rpc_status.SerializeToString()
+            body = status_pb2.Status(code=code, message=message).SerializeToString()
         else:
             body = json.dumps({"code": code, "message": message}).encode()
-        extra = {"Retry-After": str(self.server.retry_after_s)} if retry else {}
-        self._reply(status, body, reply_type, extra)
+        headers = {}
+        if rejected.reason.retryable:
+            headers["Retry-After"] = str(self.server.retry_after_s)
+        if rejected.reason is RejectReason.UNAUTHENTICATED:
+            headers["WWW-Authenticate"] = "Bearer"
+        self._reply(status, body, reply_type, headers)
 
     def _reply(
         self,

@@ -3,24 +3,40 @@
 `IngestSteps` owns the per-partition state and is driven by `ingest.run`'s poll loop and
 by the consumer's rebalance callbacks. Offsets are committed only after the batch's files
 are durable and its dead letters acknowledged, so a crash replays instead of losing.
+
+Replays: a consumer killed between writing files and committing leaves files for offsets
+it will read again. At the first flush after an assignment, the partition's files starting
+at or after the first offset read are listed ("leftovers"); each flush deletes the
+leftovers its range now covers. Only files that existed at assignment qualify, so files
+compaction creates later (always below the committed offset) are never mistaken for them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from llmledger.pipelines import dead_letter
 from llmledger.pipelines.batching import Batches, PartitionBatch, TopicPartitionKey
 from llmledger.pipelines.dead_letter import DeadLetters
-from llmledger.pipelines.lake_writer import OffsetRange, remove_superseded, write_batch
-from llmledger.pipelines.normalize import normalize_span
-from llmledger.pipelines.otlp import InvalidExportError, decode_protobuf
+from llmledger.pipelines.lake_lock import lake_lock
+from llmledger.pipelines.lake_schema import LLM_CALLS_DATASET, REJECTS_DATASET
+from llmledger.pipelines.lake_writer import (
+    OffsetRange,
+    Row,
+    partition_files,
+    remove_files,
+    write_batch,
+)
+from llmledger.pipelines.offset_commit import commit_durably
+from llmledger.pipelines.otlp import InvalidExportError, decode_json, is_json_kafka_value
+from llmledger.pipelines.rejects import reject_reason
+from llmledger.pipelines.span_extract import extract, resource_facts
+from llmledger.pipelines.wire_scan import scan_export, scopes_from_request
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +48,10 @@ class IngestStats:
     messages: int = 0  # Kafka messages consumed, dead-lettered ones included
     spans_seen: int = 0  # spans in the decoded exports, GenAI or not
     llm_rows_written: int = 0  # lake rows (billable model calls) in the files written
-    files_written: int = 0  # Parquet files written (one per partition batch and UTC day)
+    files_written: int = 0  # Parquet files written (per partition batch, dataset and UTC day)
     dead_lettered: int = 0  # messages sent to the dead-letter topic
+    rows_rejected: int = 0  # model calls with impossible values, written to `rejects`
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)  # `rejects.REASONS`
 
 
 class IngestSteps:
@@ -57,9 +75,9 @@ class IngestSteps:
         self._assigned: set[TopicPartitionKey] = set()
         self._targets: dict[TopicPartitionKey, int] = {}  # high watermarks seen at assignment
         self._caught_up: set[TopicPartitionKey] = set()
-        # Since assignment: the first offset read, and the files and folders written.
+        # Since assignment: the first offset read, and the files that may be replayed.
         self._replay_from: dict[TopicPartitionKey, int] = {}
-        self._files: dict[TopicPartitionKey, set[Path]] = defaultdict(set)
+        self._leftovers: dict[TopicPartitionKey, list[tuple[OffsetRange, Path]]] = {}
 
     def on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         keys = [(tp.topic, tp.partition) for tp in partitions]
@@ -104,7 +122,7 @@ class IngestSteps:
             return
         self.stats.messages += 1
         self._replay_from.setdefault(key, offset)
-        if self._batches.add(key[0], key[1], offset, self._rows(message, key, offset)):
+        if self._batches.add(key[0], key[1], offset, *self._rows(message, key, offset)):
             batch = self._batches.take(*key)
             assert batch is not None  # add() just opened or extended it
             self.flush(batch)
@@ -113,59 +131,88 @@ class IngestSteps:
     def flush(self, batch: PartitionBatch) -> None:
         """Write the batch's files durably, drop files a replay superseded, then commit."""
         key = (batch.topic, batch.partition)
-        written = write_batch(self._lake, batch.offsets, batch.rows) if batch.rows else []
-        self._files[key].update(written)
-        if written:
-            first = self._replay_from[key]
-            replayed = OffsetRange(batch.topic, batch.partition, first, batch.last_offset)
-            folders = {path.parent for path in self._files[key]}
-            remove_superseded(folders, replayed, keep=self._files[key])
-        next_offset = TopicPartition(batch.topic, batch.partition, batch.last_offset + 1)
-        self._consumer.commit(offsets=[next_offset], asynchronous=False)
+        with lake_lock(self._lake, exclusive=False):
+            written = write_batch(self._lake, batch.offsets, batch.rows, LLM_CALLS_DATASET)
+            written += write_batch(self._lake, batch.offsets, batch.rejects, REJECTS_DATASET)
+            self._remove_superseded(key, batch.last_offset, set(written))
+        commit_durably(
+            self._consumer, TopicPartition(batch.topic, batch.partition, batch.last_offset + 1)
+        )
         self.stats.files_written += len(written)
         self.stats.llm_rows_written += len(batch.rows)
+        self.stats.rows_rejected += len(batch.rejects)
+        self.stats.rejected_by_reason.update(row[-1] for row in batch.rejects)
         log.info(
-            "%s[%d] offsets %d-%d: %d rows in %d files, committed",
+            "%s[%d] offsets %d-%d: %d rows, %d rejects in %d files, committed",
             batch.topic,
             batch.partition,
             batch.first_offset,
             batch.last_offset,
             len(batch.rows),
+            len(batch.rejects),
             len(written),
         )
 
-    def _rows(self, message: Message, key: TopicPartitionKey, offset: int) -> list[dict[str, Any]]:
+    def _remove_superseded(self, key: TopicPartitionKey, last: int, written: set[Path]) -> None:
+        first = self._replay_from[key]
+        if key not in self._leftovers:
+            self._leftovers[key] = [
+                (found, path)
+                for found, path in partition_files(self._lake, *key)
+                if found.first >= first and path not in written
+            ]
+        leftovers = self._leftovers[key]
+        done = [path for found, path in leftovers if found.last <= last and path not in written]
+        if done:
+            remove_files(done)
+            log.info("removed %d files superseded by the replay of %s", len(done), key)
+        self._leftovers[key] = [item for item in leftovers if item[0].last > last]
+
+    def _rows(
+        self, message: Message, key: TopicPartitionKey, offset: int
+    ) -> tuple[list[Row], list[Row]]:
         value = message.value()
         if value is None:
             return self._reject(message, dead_letter.EMPTY_MESSAGE, "null message value")
         try:
-            request = decode_protobuf(value)
+            headers = message.headers()
+            if isinstance(headers, dict):
+                headers = list(headers.items())
+            if is_json_kafka_value(value, headers):
+                # The Collector's otlp_json: rare enough that the full decode is fine.
+                scopes = scopes_from_request(decode_json(value))
+            else:
+                scopes = scan_export(value)
         except InvalidExportError as exc:
             return self._reject(message, dead_letter.UNDECODABLE, str(exc))
-        rows, spans = [], 0
-        kafka_columns = {
-            "kafka_topic": key[0],
-            "kafka_partition": key[1],
-            "kafka_offset": offset,
-        }
+        rows: list[Row] = []
+        rejects: list[Row] = []
+        kafka_columns = (key[0], key[1], offset)
         try:
-            for resource_spans in request.resource_spans:
-                for scope_spans in resource_spans.scope_spans:
-                    spans += len(scope_spans.spans)
-                    for span in scope_spans.spans:
-                        row = normalize_span(resource_spans.resource, span, scope_spans.scope.name)
-                        if row is not None:
-                            rows.append(row | kafka_columns)
+            for scope in scopes:
+                if not scope.candidates:
+                    continue
+                facts = resource_facts(scope.resource)
+                raw: list[bytes | None] = [*scope.candidate_bytes] or [None] * len(scope.candidates)
+                for span, data in zip(scope.candidates, raw, strict=True):
+                    extracted = extract(span, scope.scope_name, facts, data)
+                    if extracted is None:
+                        continue
+                    reason = reject_reason(*extracted)
+                    if reason is None:
+                        rows.append(extracted[0] + kafka_columns)
+                    else:
+                        rejects.append((*extracted[0], *kafka_columns, reason))
         except Exception as exc:  # a normalizer bug must not stop the partition
-            log.exception("normalizing %s[%d]@%d failed", *kafka_columns.values())
+            log.exception("normalizing %s[%d]@%d failed", *kafka_columns)
             return self._reject(message, dead_letter.NORMALIZE_FAILED, repr(exc))
-        self.stats.spans_seen += spans
-        return rows
+        self.stats.spans_seen += sum(scope.span_count for scope in scopes)
+        return rows, rejects
 
-    def _reject(self, message: Message, reason: str, detail: str) -> list[dict[str, Any]]:
+    def _reject(self, message: Message, reason: str, detail: str) -> tuple[list[Row], list[Row]]:
         self._dead_letters.send(message, reason, detail)
         self.stats.dead_lettered += 1
-        return []
+        return [], []
 
     def _note_position(self, key: TopicPartitionKey, next_offset: int) -> None:
         target = self._targets.get(key)
@@ -175,7 +222,7 @@ class IngestSteps:
     def _forget(self, key: TopicPartitionKey) -> None:
         self._targets.pop(key, None)
         self._replay_from.pop(key, None)
-        self._files.pop(key, None)
+        self._leftovers.pop(key, None)
         self._assigned.discard(key)
         self._caught_up.discard(key)
 

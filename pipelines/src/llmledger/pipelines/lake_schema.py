@@ -8,6 +8,10 @@ report it (never "zero").
 Files live at `<lake>/llm_calls/day=YYYY-MM-DD/<topic>-<partition>-<first>-<last>.parquet`,
 partitioned by the UTC day the call started, named by the Kafka offsets they hold so a
 replay rewrites the same file instead of adding a duplicate.
+
+Spans that are model calls but carry impossible values (see `rejects`) go to the `rejects`
+dataset instead, laid out the same way (`<lake>/rejects/day=.../<same names>`), with the
+same columns plus `reject_reason`: kept apart from what is billed, never silently dropped.
 """
 
 from __future__ import annotations
@@ -52,4 +56,10 @@ LLM_CALLS_SCHEMA = pa.schema(
         pa.field("kafka_partition", pa.int32(), nullable=False),
         pa.field("kafka_offset", pa.int64(), nullable=False),
     ]
+)
+
+REJECTS_DATASET = "rejects"
+REJECT_REASON_COLUMN = "reject_reason"
+REJECTS_SCHEMA = LLM_CALLS_SCHEMA.append(
+    pa.field(REJECT_REASON_COLUMN, pa.string(), nullable=False)  # one of `rejects.REASONS`
 )

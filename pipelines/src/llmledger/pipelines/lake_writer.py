@@ -1,27 +1,41 @@
-"""Durable, replay-safe Parquet files for the `llm_calls` dataset.
+"""Durable, replay-safe Parquet files for the `llm_calls` and `rejects` datasets.
 
-A batch of one Kafka partition becomes one file per UTC day its calls started on, named
+A batch of one Kafka partition becomes one file per dataset and UTC day its calls started on, named
 `<topic>-<partition>-<first_offset>-<last_offset>.parquet`: replaying the same offsets
 rewrites the same names. Each file appears atomically (temp name in the same folder,
 fsync, rename, fsync the folder), so readers never see half a file and a crash leaves
-either the old state or the new one.
+either the old state or the new one. Rows arrive as tuples in schema order (timestamps as
+integer microseconds) and become Arrow columns directly: no dict per row on the hot path.
+Writers hold the lake's shared lock (`lake_lock`) so compaction never swaps a day folder
+under them.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from llmledger.pipelines.lake_schema import LLM_CALLS_DATASET, LLM_CALLS_SCHEMA
+from llmledger.pipelines.lake_schema import (
+    LLM_CALLS_DATASET,
+    LLM_CALLS_SCHEMA,
+    REJECTS_DATASET,
+    REJECTS_SCHEMA,
+)
 
 PARQUET_SUFFIX = ".parquet"
+DATASETS = {LLM_CALLS_DATASET: LLM_CALLS_SCHEMA, REJECTS_DATASET: REJECTS_SCHEMA}
+STARTED_AT_INDEX = LLM_CALLS_SCHEMA.get_field_index("started_at")
+_MICROS_PER_DAY = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -48,62 +62,67 @@ class OffsetRange:
         return cls(parts[0], int(parts[1]), int(parts[2]), int(parts[3]))
 
 
-def day_folder(lake: Path, day: str) -> Path:
-    return lake / LLM_CALLS_DATASET / f"day={day}"
+def day_folder(lake: Path, day: str, dataset: str = LLM_CALLS_DATASET) -> Path:
+    return lake / dataset / f"day={day}"
 
 
-def write_batch(lake: Path, offsets: OffsetRange, rows: Sequence[dict[str, Any]]) -> list[Path]:
-    """Write `rows` (complete lake rows) grouped by UTC start day; return the files written."""
-    by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def write_batch(
+    lake: Path, offsets: OffsetRange, rows: Sequence[Row], dataset: str = LLM_CALLS_DATASET
+) -> list[Path]:
+    """Write complete lake rows of `dataset`, one file per UTC start day; return the files."""
+    schema = DATASETS[dataset]
+    by_day: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        by_day[row["started_at"].date().isoformat()].append(row)
+        by_day[row[STARTED_AT_INDEX] // _MICROS_PER_DAY].append(row)
     written = []
-    for day, day_rows in sorted(by_day.items()):
-        folder = day_folder(lake, day)
+    for day_number, day_rows in sorted(by_day.items()):
+        day = (_EPOCH + timedelta(days=day_number)).date().isoformat()
+        folder = day_folder(lake, day, dataset)
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
-            _fsync_directory(folder.parent)
+            fsync_directory(folder.parent)
         path = folder / offsets.file_name()
-        _write_atomically(pa.Table.from_pylist(day_rows, schema=LLM_CALLS_SCHEMA), path)
+        write_file_atomically(rows_to_table(day_rows, schema), path)
         written.append(path)
     return written
 
 
-def remove_superseded(folders: Iterable[Path], rewritten: OffsetRange, keep: set[Path]) -> int:
-    """Delete older files of the same partition whose whole range lies inside `rewritten`.
-
-    Called after a replay re-wrote the offsets `rewritten.first..last` (possibly cut into
-    different batches than last time): files from the earlier run covering only those
-    offsets now duplicate rows. `keep` holds the files this run wrote.
-    """
-    removed = 0
-    for folder in folders:
-        for path in folder.iterdir():
-            found = OffsetRange.from_file_name(path.name)
-            if (
-                found is not None
-                and path not in keep
-                and (found.topic, found.partition) == (rewritten.topic, rewritten.partition)
-                and rewritten.first <= found.first <= found.last <= rewritten.last
-            ):
-                path.unlink()
-                removed += 1
-        if removed:
-            _fsync_directory(folder)
-    return removed
+def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
+    columns = zip(*rows, strict=True) if rows else ([] for _ in schema)
+    arrays = [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _write_atomically(table: pa.Table, path: Path) -> None:
+def partition_files(lake: Path, topic: str, partition: int) -> Iterator[tuple[OffsetRange, Path]]:
+    """Every lake file (all datasets and days) holding offsets of one Kafka partition."""
+    for dataset in DATASETS:
+        for folder in sorted((lake / dataset).glob("day=*")):
+            for path in folder.iterdir():
+                found = OffsetRange.from_file_name(path.name)
+                if found is not None and (found.topic, found.partition) == (topic, partition):
+                    yield found, path
+
+
+def remove_files(paths: Sequence[Path]) -> None:
+    """Delete lake files, then make the deletions durable."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+    for folder in {path.parent for path in paths}:
+        fsync_directory(folder)
+
+
+def write_file_atomically(table: pa.Table, path: Path) -> None:
+    """Temp file in the same folder, fsync, rename, fsync the folder."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with temporary.open("wb") as sink:
         pq.write_table(table, sink, compression="zstd")
         sink.flush()
         os.fsync(sink.fileno())
     temporary.replace(path)
-    _fsync_directory(path.parent)  # makes the rename itself survive a power cut
+    fsync_directory(path.parent)  # makes the rename itself survive a power cut
 
 
-def _fsync_directory(folder: Path) -> None:
+def fsync_directory(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import json_format
@@ -25,7 +26,11 @@ class InvalidExportError(ValueError):
 
 
 def decode_protobuf(payload: bytes) -> ExportTraceServiceRequest:
-    """Parse binary protobuf and check the span ids; raise `InvalidExportError` otherwise."""
+    """Parse binary protobuf and check the span ids; raise `InvalidExportError` otherwise.
+
+    Nesting deeper than protobuf's limit (100 messages, e.g. AnyValues in AnyValues) is a
+    `DecodeError` too, so it ends as `InvalidExportError`.
+    """
     request = ExportTraceServiceRequest()
     try:
         request.ParseFromString(payload)
@@ -41,6 +46,8 @@ def decode_json(payload: bytes) -> ExportTraceServiceRequest:
         document = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidExportError(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidExportError("OTLP/JSON nested too deeply") from exc
     if not isinstance(document, dict):
         raise InvalidExportError("OTLP/JSON body must be an object")
     _hex_ids_to_base64(document)
@@ -50,8 +57,39 @@ def decode_json(payload: bytes) -> ExportTraceServiceRequest:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise InvalidExportError(f"not an OTLP/JSON ExportTraceServiceRequest: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidExportError("OTLP/JSON nested too deeply") from exc
+    # JSON has no nesting limit but protobuf parsers do (100 levels): an export that could
+    # not be read back from Kafka must be refused here, not dead-lettered downstream.
+    decode_protobuf(request.SerializeToString())
     validate_ids(request)
     return request
+
+
+def decode_kafka_value(
+    value: bytes | None, headers: Sequence[tuple[str, str | bytes | None]] | None = None
+) -> ExportTraceServiceRequest:
+    """Decode a Kafka message written by this gateway or by the Collector's kafkaexporter.
+
+    Accepts the `otlp_proto` and `otlp_json` encodings, whole exports or one trace per
+    message. A `content-type` header (`application/json` / `application/x-protobuf`) decides
+    when present; otherwise the first byte does: a JSON object starts with `{`, which no OTLP
+    protobuf writer produces (it would start an unknown field 15 encoded as a group).
+    """
+    if value is None:
+        raise InvalidExportError("empty Kafka message (tombstone)")
+    return decode_json(value) if is_json_kafka_value(value, headers) else decode_protobuf(value)
+
+
+def is_json_kafka_value(
+    value: bytes, headers: Sequence[tuple[str, str | bytes | None]] | None = None
+) -> bool:
+    """Whether a Kafka message holds OTLP/JSON (the Collector's `otlp_json`) or protobuf."""
+    content_type = _header(headers, "content-type")
+    if content_type is not None:
+        return content_type.split(";")[0].strip().lower() == "application/json"
+    # `{` itself, no whitespace skipping: protobuf's usual first byte 0x0a is a newline.
+    return value.removeprefix(b"\xef\xbb\xbf")[:1] == b"{"
 
 
 def validate_ids(request: ExportTraceServiceRequest) -> None:
@@ -67,6 +105,13 @@ def validate_ids(request: ExportTraceServiceRequest) -> None:
                     raise InvalidExportError(
                         f"parent_span_id must be empty or {SPAN_ID_BYTES} bytes"
                     )
+
+
+def _header(headers: Sequence[tuple[str, str | bytes | None]] | None, name: str) -> str | None:
+    for key, raw in headers or ():
+        if key.lower() == name and raw is not None:
+            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return None
 
 
 def count_spans(request: ExportTraceServiceRequest) -> int:

@@ -3,7 +3,8 @@
 Anthropic's `input_tokens` EXCLUDES cache tokens, so the span's `gen_ai.usage.input_tokens` is
 input + cache_creation + cache_read (the conventions' total). Streams carry usage in
 `message_start` and then CUMULATIVE counts in each `message_delta`: the last value of each count
-wins, nothing is ever summed across events.
+wins, nothing is ever summed across events. A stream that ends before any `message_delta` has
+no final output count and is marked usage-missing instead.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class _MessageStreamObserver:
         self._model: Any = None
         self._message_id: Any = None
         self._usage: dict[str, Any] = dict.fromkeys(_START_USAGE_FIELDS)
+        # Only a `message_delta` has the final output count: a stream closed before one would
+        # otherwise report message_start's placeholder output and under-count silently.
         self._usage_seen = False
 
     def observe(self, event: Any) -> bool:
@@ -74,7 +77,6 @@ class _MessageStreamObserver:
             self._message_id = message.id
             for name in _START_USAGE_FIELDS:
                 self._usage[name] = getattr(message.usage, name, None)
-            self._usage_seen = True
         elif event_type == "message_delta" and getattr(event, "usage", None) is not None:
             for name in _DELTA_USAGE_FIELDS:
                 value = getattr(event.usage, name, None)

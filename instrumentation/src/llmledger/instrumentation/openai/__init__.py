@@ -1,4 +1,9 @@
-"""OpenTelemetry instrumentation of the OpenAI Python SDK (chat completions, sync and async).
+"""OpenTelemetry instrumentation of the OpenAI Python SDK.
+
+Surfaces, sync and async: `chat.completions.create` (streamed or not; `.stream()` goes through
+it) and `.parse()` (`beta.chat.completions.parse()` before openai 1.92), `responses.create`
+(streamed or not; `responses.stream()` goes through it) and `responses.parse()`, and
+`embeddings.create`. Supported from openai 1.66 (the first with the Responses API) to the newest.
 
 Usage::
 
@@ -14,15 +19,30 @@ from __future__ import annotations
 
 from llmledger.instrumentation._patching import MethodPatch, PatchingInstrumentor
 from llmledger.instrumentation.openai.chat import CHAT_COMPLETIONS
+from llmledger.instrumentation.openai.embeddings import EMBEDDINGS
+from llmledger.instrumentation.openai.responses import RESPONSES
 
-_MODULE = "openai.resources.chat.completions"
+_CHAT = "openai.resources.chat.completions"
+_BETA_CHAT = "openai.resources.beta.chat.completions"  # `parse` lived here up to openai 1.91
+_RESPONSES = "openai.resources.responses"
+_EMBEDDINGS = "openai.resources.embeddings"
 
 
 class OpenAIInstrumentor(PatchingInstrumentor):
     """Traces openai SDK calls as GenAI CLIENT spans carrying every cost-relevant token count."""
 
-    instruments = ("openai >= 1.40",)
+    instruments = ("openai >= 1.66",)
     patches = (
-        MethodPatch(_MODULE, "Completions", "create", CHAT_COMPLETIONS, is_async=False),
-        MethodPatch(_MODULE, "AsyncCompletions", "create", CHAT_COMPLETIONS, is_async=True),
+        MethodPatch(_CHAT, "Completions", "create", CHAT_COMPLETIONS, is_async=False),
+        MethodPatch(_CHAT, "AsyncCompletions", "create", CHAT_COMPLETIONS, is_async=True),
+        MethodPatch(_CHAT, "Completions", "parse", CHAT_COMPLETIONS, is_async=False),
+        MethodPatch(_CHAT, "AsyncCompletions", "parse", CHAT_COMPLETIONS, is_async=True),
+        MethodPatch(_BETA_CHAT, "Completions", "parse", CHAT_COMPLETIONS, is_async=False),
+        MethodPatch(_BETA_CHAT, "AsyncCompletions", "parse", CHAT_COMPLETIONS, is_async=True),
+        MethodPatch(_RESPONSES, "Responses", "create", RESPONSES, is_async=False),
+        MethodPatch(_RESPONSES, "AsyncResponses", "create", RESPONSES, is_async=True),
+        MethodPatch(_RESPONSES, "Responses", "parse", RESPONSES, is_async=False),
+        MethodPatch(_RESPONSES, "AsyncResponses", "parse", RESPONSES, is_async=True),
+        MethodPatch(_EMBEDDINGS, "Embeddings", "create", EMBEDDINGS, is_async=False),
+        MethodPatch(_EMBEDDINGS, "AsyncEmbeddings", "create", EMBEDDINGS, is_async=True),
     )

@@ -1,0 +1,15 @@
+"""The price catalogue, generated at build time by llmledger.orchestration.prices from the
+installed genai-prices package, corrected by the curated seed and the user's overrides file
+(config `price_overrides`; empty: none)."""
+
+from pathlib import Path
+from typing import Any
+
+
+def model(dbt: Any, session: Any) -> Any:
+    from llmledger.orchestration.prices.tables import prices_table
+
+    dbt.config(materialized="table")
+    overrides = dbt.config.get("price_overrides") or None
+    curated = dbt.ref("model_prices").to_arrow_table().to_pylist()
+    return prices_table(Path(overrides) if overrides else None, curated)
