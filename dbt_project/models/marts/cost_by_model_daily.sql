@@ -1,11 +1,6 @@
 {#- Incremental: rebuilds the days the fact rebuilt (macros/incremental_window.sql). -#}
 {%- set since = mart_rebuild_since() -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_rows('day', mart_rebuild_since()) }}",
-) }}
+{{ config(pre_hook="{{ delete_rebuilt_rows('day', mart_rebuild_since()) }}") }}
 
 with
 

@@ -1,12 +1,7 @@
 {#- Incremental: rebuilds every month the fact touched, whole (shares need the full
     month). -#}
 {%- set month_since = month_rebuild_since() -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_rows('month', month_rebuild_since()) }}",
-) }}
+{{ config(pre_hook="{{ delete_rebuilt_rows('month', month_rebuild_since()) }}") }}
 
 with
 

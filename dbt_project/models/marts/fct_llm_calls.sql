@@ -2,9 +2,6 @@
     window, widened to repriced history) with the freshly priced calls of those days; see
     macros/incremental_window.sql. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
     pre_hook=[
         "{{ delete_rebuilt_rows('called_on', fact_rebuild_since()) }}",
         "{{ record_build_window(fact_rebuild_since()) }}",

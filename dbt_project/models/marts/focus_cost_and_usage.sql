@@ -1,12 +1,7 @@
 {#- FOCUS 1.2 cost and usage rows at token grain. Incremental: rebuilds the days the fact
     rebuilt (macros/incremental_window.sql). -#}
 {%- set since = mart_rebuild_since() -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_rows('ChargePeriodStart', mart_rebuild_since()) }}",
-) }}
+{{ config(pre_hook="{{ delete_rebuilt_rows('ChargePeriodStart', mart_rebuild_since()) }}") }}
 
 with
 

@@ -4,12 +4,7 @@
 {#- A catalogue with long-context bands has several rows per price; the what-if uses the
     base one (documented: no long-context surcharge). -#}
 {%- set has_price_bands = relation_has_column(ref('stg_prices'), 'prompt_tokens_above') -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_rows('day', mart_rebuild_since()) }}",
-) }}
+{{ config(pre_hook="{{ delete_rebuilt_rows('day', mart_rebuild_since()) }}") }}
 
 with
 
