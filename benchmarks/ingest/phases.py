@@ -43,25 +43,36 @@ class _AssignmentLog(logging.Handler):
 
 
 def decode_only(bootstrap: str, topic: str) -> None:
-    """Consume every message of `topic` and protobuf-decode it: the baseline."""
+    """Consume every message of `topic` and protobuf-decode it: the baseline.
+
+    Stops as `ingest.run(until_caught_up=True)` does, at the high watermark the partition
+    had when assigned: waiting for the end-of-partition event instead would add the
+    broker's fetch wait (up to `fetch.wait.max.ms`) to the baseline's time only."""
     config = ingest.consumer_config(bootstrap, f"bench-decode-{uuid.uuid4().hex}", True)
     consumer = Consumer(config)
-    consumer.subscribe([topic], on_assign=_on_assign)
-    done, timeout = False, ingest.POLL_TIMEOUT_S
-    while not done:
+    targets: dict[int, int] = {}
+    reached: set[int] = set()
+
+    def on_assign(consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        _Clock.on_assign()
+        for tp in partitions:
+            targets[tp.partition] = consumer.get_watermark_offsets(tp, 10, cached=False)[1]
+
+    consumer.subscribe([topic], on_assign=on_assign)
+    timeout = ingest.POLL_TIMEOUT_S
+    while not targets or reached < targets.keys():
         messages = consumer.consume(ingest.POLL_MESSAGES, timeout)
         for message in messages:
-            error = message.error()
+            error, partition = message.error(), message.partition() or 0
             if error is not None:
-                done = done or error.code() == KafkaError._PARTITION_EOF
+                if error.code() == KafkaError._PARTITION_EOF:
+                    reached.add(partition)
                 continue
             ExportTraceServiceRequest.FromString(message.value() or b"")
+            if (message.offset() or 0) + 1 >= targets.get(partition, 0):
+                reached.add(partition)
         timeout = 0 if messages else ingest.POLL_TIMEOUT_S  # as `ingest.run` polls
     consumer.close()
-
-
-def _on_assign(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
-    _Clock.on_assign()
 
 
 def ingest_to_lake(bootstrap: str, topic: str, lake: Path) -> None:

@@ -12,6 +12,7 @@ configuration exports through the same pipeline (a `SimpleSpanProcessor` into a 
 The calls are real `openai` SDK calls whose HTTP never leaves the process (`transport`): replies
 are the provider simulator's own JSON and SSE bodies, with cached and reasoning tokens and a
 served tier. Modes: ``non_streaming``; ``streaming`` (the app does not ask for usage, so
-llmledger requests it and hides the extra event, which the SDK still has to parse); and
-``streaming_usage`` (the app asks for usage: all receive the same bytes).
+llmledger requests it: the reply then carries ``"usage": null`` in every chunk and one more
+event, which llmledger drops before the SDK builds it into a chunk); and ``streaming_usage``
+(the app asks for usage: all receive the same bytes).
 """

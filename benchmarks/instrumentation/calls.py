@@ -2,8 +2,8 @@
 
 The plain streaming call does not ask for `include_usage` (most apps do not): each
 instrumentation gets usage there its own way, or not at all (llmledger asks for it on the app's
-behalf, so the SDK parses one more event). With `include_usage` asked by the app, every
-instrumentation receives the same bytes.
+behalf, so the SDK receives more bytes and one more event). With `include_usage` asked by the
+app, every instrumentation receives the same bytes.
 """
 
 from __future__ import annotations

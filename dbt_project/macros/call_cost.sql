@@ -1,10 +1,28 @@
 {#- The cost of one call from its token counts and one price row: the same formula for
     every provider (their differences live in the catalogue). `t` is a relation alias with
     the lake's token columns (input_tokens is the whole prompt including cache reads and
-    writes, output_tokens includes reasoning); `p` an alias of a stg_prices row. A missing
-    cache rate bills those tokens as plain input (OpenAI cache writes before GPT-5.6,
-    Gemini cache creation); a missing 1-hour rate bills them at the 5-minute one. Each
-    part is DECIMAL(38,18); NULL token counts count as 0. -#}
+    writes, output_tokens includes reasoning); `r` an alias with the price row's per-token
+    rates from price_rates() (`suffix` '_12': the same rates at 12 decimals). A missing cache rate bills those tokens as plain input (OpenAI
+    cache writes before GPT-5.6, Gemini cache creation); a missing 1-hour rate bills them
+    at the 5-minute one. Each part is DECIMAL(38,18) (DECIMAL(38,12) with the '_12' rates);
+    NULL token counts count as 0. -#}
+
+{% macro price_rates(p) -%}
+    {#- The per-token rates of the stg_prices row `p`, with the fallbacks above: computed
+        once per price row, not once per call. -#}
+    {{ usd_per_token(p ~ '.input_usd_per_mtok') }} as input_rate,
+    {{ usd_per_token(
+        'coalesce(' ~ p ~ '.cache_read_usd_per_mtok, ' ~ p ~ '.input_usd_per_mtok)'
+    ) }} as cache_read_rate,
+    {{ usd_per_token(
+        'coalesce(' ~ p ~ '.cache_write_5m_usd_per_mtok, ' ~ p ~ '.input_usd_per_mtok)'
+    ) }} as cache_write_5m_rate,
+    {{ usd_per_token(
+        'coalesce(' ~ p ~ '.cache_write_1h_usd_per_mtok, ' ~ p ~ '.cache_write_5m_usd_per_mtok, '
+        ~ p ~ '.input_usd_per_mtok)'
+    ) }} as cache_write_1h_rate,
+    {{ usd_per_token(p ~ '.output_usd_per_mtok') }} as output_rate
+{%- endmacro %}
 
 {% macro uncached_input_tokens(t) -%}
     (coalesce({{ t }}.input_tokens, 0) - coalesce({{ t }}.cache_read_input_tokens, 0)
@@ -16,49 +34,22 @@
         - coalesce({{ t }}.cache_write_1h_input_tokens, 0))
 {%- endmacro %}
 
-{% macro input_cost_usd(t, p) -%}
-    {{ uncached_input_tokens(t) }} * {{ usd_per_token(p ~ '.input_usd_per_mtok') }}
+{% macro input_cost_usd(t, r, suffix='') -%}
+    {{ uncached_input_tokens(t) }} * {{ r }}.input_rate{{ suffix }}
 {%- endmacro %}
 
-{% macro cache_read_cost_usd(t, p) -%}
-    coalesce({{ t }}.cache_read_input_tokens, 0) * {{ usd_per_token(
-        'coalesce(' ~ p ~ '.cache_read_usd_per_mtok, ' ~ p ~ '.input_usd_per_mtok)'
-    ) }}
+{% macro cache_read_cost_usd(t, r, suffix='') -%}
+    coalesce({{ t }}.cache_read_input_tokens, 0) * {{ r }}.cache_read_rate{{ suffix }}
 {%- endmacro %}
 
-{% macro cache_write_5m_cost_usd(t, p) -%}
-    {{ cache_write_5m_input_tokens(t) }} * {{ usd_per_token(
-        'coalesce(' ~ p ~ '.cache_write_5m_usd_per_mtok, ' ~ p ~ '.input_usd_per_mtok)'
-    ) }}
+{% macro cache_write_5m_cost_usd(t, r, suffix='') -%}
+    {{ cache_write_5m_input_tokens(t) }} * {{ r }}.cache_write_5m_rate{{ suffix }}
 {%- endmacro %}
 
-{% macro cache_write_1h_cost_usd(t, p) -%}
-    coalesce({{ t }}.cache_write_1h_input_tokens, 0) * {{ usd_per_token(
-        'coalesce(' ~ p ~ '.cache_write_1h_usd_per_mtok, ' ~ p ~ '.cache_write_5m_usd_per_mtok, '
-        ~ p ~ '.input_usd_per_mtok)'
-    ) }}
+{% macro cache_write_1h_cost_usd(t, r, suffix='') -%}
+    coalesce({{ t }}.cache_write_1h_input_tokens, 0) * {{ r }}.cache_write_1h_rate{{ suffix }}
 {%- endmacro %}
 
-{% macro output_cost_usd(t, p) -%}
-    coalesce({{ t }}.output_tokens, 0) * {{ usd_per_token(p ~ '.output_usd_per_mtok') }}
-{%- endmacro %}
-
-{% macro call_cost_usd(t, p) -%}
-    cast(
-        {{ input_cost_usd(t, p) }} + {{ cache_read_cost_usd(t, p) }}
-        + {{ cache_write_5m_cost_usd(t, p) }} + {{ cache_write_1h_cost_usd(t, p) }}
-        + {{ output_cost_usd(t, p) }}
-        as decimal(38, 12)
-    )
-{%- endmacro %}
-
-{% macro price_band_matches(t, p) -%}
-    {#- Long-context tiers reprice the WHOLE request once its prompt (input including cache
-        reads and writes) passes the threshold: each band is its own price row. -#}
-    (
-        ({{ p }}.prompt_tokens_above is null
-            or coalesce({{ t }}.input_tokens, 0) > {{ p }}.prompt_tokens_above)
-        and ({{ p }}.prompt_tokens_up_to is null
-            or coalesce({{ t }}.input_tokens, 0) <= {{ p }}.prompt_tokens_up_to)
-    )
+{% macro output_cost_usd(t, r, suffix='') -%}
+    coalesce({{ t }}.output_tokens, 0) * {{ r }}.output_rate{{ suffix }}
 {%- endmacro %}

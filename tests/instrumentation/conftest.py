@@ -35,6 +35,7 @@ from llmledger.instrumentation import (
     OpenAIInstrumentor,
     configure,
 )
+from llmledger.instrumentation.privacy import configure_key, configured_key
 from llmledger.simulator import USAGE_HEADER, Simulator
 
 
@@ -105,13 +106,15 @@ def usage_header() -> Callable[..., dict[str, str]]:
 
 @pytest.fixture
 def fresh_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Let this test set the process-wide TracerProvider (normally settable only once) and
-    propagator; both are restored afterwards."""
+    """Let this test set the process-wide TracerProvider (normally settable only once),
+    propagator and user-id hashing key; all are restored afterwards."""
     monkeypatch.setattr(trace, "_TRACER_PROVIDER_SET_ONCE", Once())
     monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
     original_propagator = propagate.get_global_textmap()
+    original_key = configured_key()
     yield
     propagate.set_global_textmap(original_propagator)
+    configure_key(original_key)
 
 
 @pytest.fixture

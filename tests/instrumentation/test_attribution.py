@@ -13,13 +13,15 @@ from pathlib import Path
 import openai
 import pytest
 from opentelemetry import baggage
+from opentelemetry.context import Context
 from opentelemetry.propagate import inject
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import Span, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from llmledger.instrumentation import attribute
 from llmledger.instrumentation import attributes as attr
-from llmledger.instrumentation._llm_span import llm_tracer
+from llmledger.instrumentation._llm_span import LLMSpan, llm_tracer
 from llmledger.simulator import Simulator
 
 FULL = {"feature": "search", "team": "growth", "user_id": "u-1", "session_id": "s-1"}
@@ -123,13 +125,30 @@ def test_processor_keeps_explicit_attributes(
     assert dict(span.attributes or {}) == {**FULL_BAGGAGE, **explicit}
 
 
-def test_processor_stamps_our_spans_even_without_genai_attributes(
-    tracer_provider: TracerProvider, spans: InMemorySpanExporter
-) -> None:
-    with attribute(team="growth"), llm_tracer(tracer_provider).start_as_current_span("x"):
-        pass
-    [span] = spans.get_finished_spans()
-    assert dict(span.attributes or {}) == {attr.TEAM: "growth"}
+def test_our_spans_carry_attribution_from_their_start_even_without_the_processor() -> None:
+    # Our spans stamp themselves (cheaper than a processor writing to a started span), so the
+    # processor is not needed for them, and processors added after it see the attribution.
+    seen_at_start: list[dict[str, object]] = []
+
+    class RecordingProcessor(SimpleSpanProcessor):
+        def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+            seen_at_start.append(dict(span.attributes or {}))
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(RecordingProcessor(memory))
+    with attribute(team="growth", user_id="u-1"):
+        LLMSpan(
+            llm_tracer(provider),
+            provider="vllm",
+            operation="chat",
+            request_model=None,
+            stream=False,
+        ).end()
+    [span] = memory.get_finished_spans()
+    stamped = {attr.TEAM: "growth", attr.USER_ID: "u-1"}
+    assert {key: (span.attributes or {}).get(key) for key in stamped} == stamped
+    assert {key: seen_at_start[0].get(key) for key in stamped} == stamped
 
 
 @pytest.mark.usefixtures("openai_instrumented")

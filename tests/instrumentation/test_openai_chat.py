@@ -121,12 +121,18 @@ def test_async_call_records_every_cost_attribute(
     )
 
 
+# Hidden before the SDK builds it where the SDK's stream lets us see its events, else after.
+@pytest.mark.parametrize("events_filterable", [True, False])
 def test_stream_hides_the_injected_usage_chunk(
     sim: Simulator,
     spans: InMemorySpanExporter,
     tracer_provider: TracerProvider,
     usage_header: Header,
+    monkeypatch: pytest.MonkeyPatch,
+    events_filterable: bool,
 ) -> None:
+    if not events_filterable:
+        monkeypatch.setattr(chat, "undo_usage_request", lambda stream, on_usage: False)
     client = openai.OpenAI(base_url=sim.openai_base_url, api_key="x")
     headers = usage_header(**USAGE)
     uninstrumented = list(
@@ -162,6 +168,28 @@ def test_stream_keeps_the_usage_chunk_the_app_asked_for(
         extra_headers=usage_header(**USAGE),
     ) as stream:
         chunks = list(stream)
+    assert chunks[-1].choices == []
+    assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens == 1200
+    assert dict(_only_span(spans).attributes or {}) == _expected(
+        stream=True, response_model=chunks[0].model, response_id=chunks[0].id
+    )
+
+
+@pytest.mark.usefixtures("openai_instrumented")
+def test_stream_keeps_the_usage_chunk_asked_for_through_extra_body(
+    sim: Simulator, spans: InMemorySpanExporter, usage_header: Header
+) -> None:
+    # `extra_body` overrides the request's own `stream_options`: it is where the app asked.
+    client = openai.OpenAI(base_url=sim.openai_base_url, api_key="x")
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL,
+            messages=MESSAGES,
+            stream=True,
+            extra_body={"stream_options": {"include_usage": True}},
+            extra_headers=usage_header(**USAGE),
+        )
+    )
     assert chunks[-1].choices == []
     assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens == 1200
     assert dict(_only_span(spans).attributes or {}) == _expected(

@@ -25,9 +25,18 @@ PYPROJECT = HERE.parents[1] / "instrumentation" / "pyproject.toml"
 SURFACE_TESTS = {
     "openai": (
         "openai",
-        ["test_openai_chat.py", "test_openai_responses.py", "test_openai_embeddings.py"],
+        [
+            "test_openai_chat.py",
+            "test_openai_chat_events.py",
+            "test_openai_responses.py",
+            "test_openai_embeddings.py",
+            "test_abandoned_streams.py",
+        ],
     ),
-    "anthropic": ("anthropic", ["test_anthropic_messages.py", "test_anthropic_stream.py"]),
+    "anthropic": (
+        "anthropic",
+        ["test_anthropic_messages.py", "test_anthropic_stream.py", "test_abandoned_streams.py"],
+    ),
     "google-genai": ("google.genai", ["test_google_genai.py"]),
 }
 

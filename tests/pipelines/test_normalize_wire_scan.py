@@ -1,18 +1,21 @@
 """The consumer's shortcuts give exactly what the plain way gives: walking the wire format
-and decoding only spans that may be GenAI yields the rows of a full decode followed by
-`normalize_span`, and reading attributes from a span's bytes yields the values of reading
-them from the decoded span."""
+and reading only spans that may be GenAI yields the rows of a full decode followed by
+`normalize_span`, and reading a span record from its bytes (C) yields the record read from
+the decoded span, or leaves the span to protobuf."""
 
 from __future__ import annotations
 
 import random
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf.message import DecodeError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from llmledger_wire import read_span
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import (
     AnyValue,
@@ -21,15 +24,15 @@ from opentelemetry.proto.common.v1.common_pb2 import (
     KeyValue,
 )
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from llmledger.pipelines.attribute_values import plain_value
-from llmledger.pipelines.attribute_wire import span_attributes
-from llmledger.pipelines.normalize import normalize_span
+from llmledger.pipelines.normalize import SPAN_COLUMNS, normalize_span
 from llmledger.pipelines.otlp import InvalidExportError, decode_protobuf
 from llmledger.pipelines.span_extract import extract, resource_facts
+from llmledger.pipelines.span_record import CONTENT_PREFIX_BYTES, record_from_span
 from llmledger.pipelines.wire_scan import scan_export, scopes_from_request
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `benchmarks` lives beside the source roots
     sys.path.insert(0, str(ROOT))
@@ -62,38 +65,44 @@ VALUES = st.one_of(
 )
 
 
-def rows_by_full_decode(payload: bytes) -> list[dict[str, Any] | None]:
-    request = decode_protobuf(payload)
-    return [
-        row
-        for scope in scopes_from_request(request)
-        for span in scope.candidates
-        if (row := normalize_span(scope.resource, span, scope.scope_name)) is not None
-    ]
+def rows_by_full_decode(payload: bytes) -> list[tuple[Any, ...]]:
+    """`normalize_span` on every span of a full protobuf decode, as lake value tuples."""
+    rows = []
+    for resource_spans in decode_protobuf(payload).resource_spans:
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                row = normalize_span(resource_spans.resource, span, scope_spans.scope.name)
+                if row is not None:
+                    rows.append(tuple(row[column] for column in SPAN_COLUMNS))
+    return rows
 
 
-def rows_by_scan(payload: bytes) -> list[dict[str, Any] | None]:
-    return [
-        row
-        for scope in scan_export(payload)
-        for span in scope.candidates
-        if (row := normalize_span(scope.resource, span, scope.scope_name)) is not None
-    ]
-
-
-def extracted_both_ways(payload: bytes) -> list[tuple[Any, Any]]:
-    """`extract` reading attributes from the span's bytes, and from the decoded span."""
-    pairs = []
+def rows_by_scan(payload: bytes) -> list[tuple[Any, ...]]:
+    """The consumer's way: the wire walk, C records, `extract`; timestamps as normalize_span
+    gives them."""
+    rows = []
     for scope in scan_export(payload):
         facts = resource_facts(scope.resource)
-        for span, data in zip(scope.candidates, scope.candidate_bytes, strict=True):
-            pairs.append(
-                (
-                    extract(span, scope.scope_name, facts, data),
-                    extract(span, scope.scope_name, facts),
-                )
-            )
-    return pairs
+        for record in scope.candidates:
+            extracted = extract(record, scope.scope_name, facts)
+            if extracted is not None:
+                row = dict(zip(SPAN_COLUMNS, extracted[0], strict=True))
+                started, ended = row["started_at"], row["ended_at"]
+                row["started_at"] = EPOCH + timedelta(microseconds=started)
+                row["ended_at"] = None if ended is None else EPOCH + timedelta(microseconds=ended)
+                rows.append(tuple(row.values()))
+    return rows
+
+
+def records_both_ways(payload: bytes) -> list[tuple[Any, Any]]:
+    """Each span's record read from its bytes (C; None when left to protobuf) and read
+    from the decoded span."""
+    return [
+        (read_span(span.SerializeToString(), CONTENT_PREFIX_BYTES), record_from_span(span))
+        for resource_spans in decode_protobuf(payload).resource_spans
+        for scope_spans in resource_spans.scope_spans
+        for span in scope_spans.spans
+    ]
 
 
 def span_counts(payload: bytes) -> tuple[int, int]:
@@ -108,8 +117,8 @@ def test_generated_fleet_traffic(llm_every: int) -> None:
     assert rows == rows_by_full_decode(payload)
     assert len(rows) == truth.calls
     assert span_counts(payload) == (512, 512)
-    for from_bytes, from_objects in extracted_both_ways(payload):
-        assert from_bytes == from_objects
+    for from_bytes, from_objects in records_both_ways(payload):
+        assert from_bytes == from_objects  # this traffic is all in the canonical encoding
 
 
 spans_strategy = st.lists(
@@ -169,8 +178,8 @@ def test_random_exports_give_the_same_rows(
     assert rows_by_scan(payload) == rows_by_full_decode(payload)
     full, scanned = span_counts(payload)
     assert full == scanned
-    for from_bytes, from_objects in extracted_both_ways(payload):
-        assert from_bytes == from_objects
+    for from_bytes, from_objects in records_both_ways(payload):
+        assert from_bytes is None or from_bytes == from_objects
 
 
 @given(st.binary(max_size=200))
@@ -189,14 +198,64 @@ def test_bytes_either_scan_or_are_refused_with_a_reason(payload: bytes) -> None:
         KeyValue(key="k" * 200, value=AnyValue(int_value=-1)),
         KeyValue(key="x", value=AnyValue(string_value="é" * 9000)),
         KeyValue(key="x", value=AnyValue(bytes_value=b"\x00\x01")),
+        KeyValue(key="gen_ai.prompt.0.content", value=AnyValue(string_value="hello")),
+        KeyValue(key="x", value=AnyValue(double_value=-0.5)),
     ],
-    ids=["empty", "no-value", "long-key", "long-value", "bytes"],
+    ids=["empty", "no-value", "long-key", "long-value", "bytes", "content", "double"],
 )
 def test_unusual_attributes_read_the_same_from_bytes(key_value: KeyValue) -> None:
     span = Span(trace_id=b"\x01" * 16, span_id=b"\x02" * 8, attributes=[key_value])
     span.attributes.add(key="gen_ai.operation.name", value=AnyValue(string_value="chat"))
-    from_bytes = span_attributes(span.SerializeToString())
-    from_objects = [(kv.key, plain_value(kv.value)) for kv in span.attributes]
-    assert from_bytes is None or from_bytes == from_objects
-    facts = (None, None, None)
-    assert extract(span, "", facts, span.SerializeToString()) == extract(span, "", facts)
+    from_bytes = read_span(span.SerializeToString(), CONTENT_PREFIX_BYTES)
+    assert from_bytes is None or from_bytes == record_from_span(span)
+
+
+CANONICAL_SPAN = Span(
+    trace_id=b"\x01" * 16,
+    span_id=b"\x02" * 8,
+    name="chat gpt-4o",
+    start_time_unix_nano=7,
+    end_time_unix_nano=9,
+    flags=0x101,
+    status=Status(code=Status.STATUS_CODE_ERROR, message="rate limited"),
+    events=[
+        Span.Event(
+            name="gen_ai.content.prompt",
+            attributes=[KeyValue(key="gen_ai.prompt", value=AnyValue(string_value="hi"))],
+        )
+    ],
+    attributes=[
+        KeyValue(key="gen_ai.operation.name", value=AnyValue(string_value="chat")),
+        KeyValue(key="gen_ai.usage.input_tokens", value=AnyValue(int_value=12)),
+        KeyValue(key="gen_ai.request.temperature", value=AnyValue(double_value=0.5)),
+        KeyValue(key="llm.is_streaming", value=AnyValue(bool_value=True)),
+        KeyValue(key="gen_ai.prompt.0.content", value=AnyValue(string_value="hi")),
+    ],
+).SerializeToString()
+
+
+def test_spans_as_sdks_export_them_are_read_from_bytes() -> None:
+    # Status, events and flags (field 16) as the OpenTelemetry SDK writes them: the fast
+    # path must cover them, not leave every real span to protobuf.
+    assert read_span(CANONICAL_SPAN, CONTENT_PREFIX_BYTES) == record_from_span(
+        Span.FromString(CANONICAL_SPAN)
+    )
+
+
+@settings(max_examples=400)
+@given(
+    position=st.integers(min_value=0, max_value=len(CANONICAL_SPAN) - 1),
+    replacement=st.binary(min_size=0, max_size=3),
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_damaged_span_bytes_are_read_as_protobuf_reads_them_or_left_to_it(
+    position: int, replacement: bytes, cut: int
+) -> None:
+    data = CANONICAL_SPAN[:position] + replacement + CANONICAL_SPAN[position + cut :]
+    from_bytes = read_span(data, CONTENT_PREFIX_BYTES)
+    try:
+        span = Span.FromString(data)
+    except DecodeError:
+        assert from_bytes is None  # what protobuf refuses is never read here
+        return
+    assert from_bytes is None or from_bytes == record_from_span(span)

@@ -29,8 +29,9 @@ Usage
     async def triage(ticket): ...
 
 `attribute` values travel as W3C baggage, so they follow the request into downstream services
-that propagate context; `AttributionSpanProcessor` copies them onto every LLM span (ours and
-other instrumentations'). Without `configure`, add the pieces yourself::
+that propagate context; llmledger's spans carry them from their start, and
+`AttributionSpanProcessor` copies them onto other instrumentations' LLM spans. Without
+`configure`, add the pieces yourself::
 
     provider.add_span_processor(AttributionSpanProcessor())
     OpenAIInstrumentor().instrument(tracer_provider=provider)

@@ -42,7 +42,8 @@ class PreparedCall(Protocol):
 
     def record_response(self, llm_span: LLMSpan, response: Any) -> None: ...
 
-    def stream_observer(self, llm_span: LLMSpan) -> StreamObserver: ...
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> StreamObserver:
+        """The observer of `stream`, the SDK's stream object before anything iterated it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def _finish(call: PreparedCall, llm_span: LLMSpan, result: Any, *, is_async: boo
     if call.stream and hasattr(type(result), stream_protocol):
         try:
             proxy = ObservedAsyncStream if is_async else ObservedSyncStream
-            return proxy(result, call.stream_observer(llm_span))
+            return proxy(result, call.stream_observer(llm_span, result))
         except Exception as error:
             report_internal_error("wrapping a stream", error)
     try:

@@ -5,12 +5,19 @@ The proxy forwards every attribute to the SDK's stream object (isinstance checks
 supplied by the API surface, sees each item and may hide items the app never asked for (the
 usage-only chunk we request from OpenAI on the app's behalf).
 
-`__next__`/`__anext__` run once per streamed chunk, so they call the observer directly (its
-bound `observe` kept on the proxy) rather than through helper methods.
+The span ends when the stream is exhausted, fails, is closed, or, for a stream the app drops
+without doing any of those, when the proxy is garbage-collected (the span then says the stream
+was abandoned). Nothing of ours refers back to the proxy, so it never outlives the app's use.
+
+Iteration runs once per streamed item, so it is kept lean: `for`/`async for` over the proxy get
+a generator (resuming one costs less than a Python-level `__next__` call) that iterates the SDK
+stream as the app would have, and calls the observer's bound `observe` directly, or not at all
+for an observer that does not watch items.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -22,40 +29,75 @@ from llmledger.instrumentation._safety import report_internal_error
 class StreamObserver(Protocol):
     """Per-stream bookkeeping of one API surface."""
 
+    # False when the observer learns all it needs elsewhere (e.g. from the stream's raw events):
+    # iterating the stream then calls `observe` for no item.
+    watches_items: bool
+
     def observe(self, item: Any) -> bool:
         """Note one stream item; return False to hide it from the app."""
 
-    def finish(self, error: BaseException | None) -> None:
-        """The stream is exhausted, closed, or failed with `error`: record and end the span."""
+    def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:
+        """The stream is exhausted, closed, failed with `error`, or was `abandoned` (dropped
+        unfinished by the app): record and end the span."""
 
 
 class _ObservedStream(wrapt.ObjectProxy[Any]):
+    # wrapt keeps attributes named `_self_*` on the proxy instead of the wrapped object. Each set
+    # costs about as much as creating the proxy, so `_finished` starts as this class default.
+    _self_finished = False
+
     def __init__(self, stream: Any, observer: StreamObserver) -> None:
         super().__init__(stream)
-        # wrapt stores attributes named `_self_*` on the proxy instead of the wrapped object.
         self._self_observer = observer
-        self._self_observe = observer.observe
-        self._self_finished = False
 
-    def _self_finish(self, error: BaseException | None) -> None:
+    def _self_finish(self, error: BaseException | None, abandoned: bool = False) -> None:
         if self._self_finished:
             return
         self._self_finished = True
         try:
-            self._self_observer.finish(error)
+            self._self_observer.finish(error, abandoned=abandoned)
         except Exception as internal_error:
             report_internal_error("ending a streamed call's span", internal_error)
+
+    def __del__(self) -> None:
+        # Also runs for every finished stream, where it returns at once.
+        self._self_finish(None, abandoned=True)
+
+    def _self_keep(self, item: Any) -> bool:
+        try:
+            return self._self_observer.observe(item)
+        except Exception as error:
+            report_internal_error("observing a stream item", error)
+            return True
 
 
 class ObservedSyncStream(_ObservedStream):
     """A sync SDK stream (iterator and context manager) watched by a `StreamObserver`."""
 
-    def __iter__(self) -> ObservedSyncStream:
-        return self
+    def __iter__(self) -> Iterator[Any]:
+        observer = self._self_observer
+        try:
+            if observer.watches_items:
+                observe = observer.observe
+                for item in self.__wrapped__:
+                    try:
+                        keep = observe(item)
+                    except Exception as error:
+                        report_internal_error("observing a stream item", error)
+                        keep = True
+                    if keep:
+                        yield item
+            else:
+                yield from self.__wrapped__
+        except GeneratorExit:  # the app stopped iterating; the stream may still be resumed
+            raise
+        except BaseException as error:
+            self._self_finish(error)
+            raise
+        self._self_finish(None)
 
     def __next__(self) -> Any:
         stream = self.__wrapped__
-        observe = self._self_observe
         while True:
             try:
                 item = next(stream)
@@ -65,11 +107,7 @@ class ObservedSyncStream(_ObservedStream):
             except BaseException as error:
                 self._self_finish(error)
                 raise
-            try:
-                if observe(item):
-                    return item
-            except Exception as error:
-                report_internal_error("observing a stream item", error)
+            if self._self_keep(item):
                 return item
 
     def __enter__(self) -> ObservedSyncStream:
@@ -97,12 +135,31 @@ class ObservedSyncStream(_ObservedStream):
 class ObservedAsyncStream(_ObservedStream):
     """An async SDK stream (async iterator and async context manager) watched by an observer."""
 
-    def __aiter__(self) -> ObservedAsyncStream:
-        return self
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        observer = self._self_observer
+        try:
+            if observer.watches_items:
+                observe = observer.observe
+                async for item in self.__wrapped__:
+                    try:
+                        keep = observe(item)
+                    except Exception as error:
+                        report_internal_error("observing a stream item", error)
+                        keep = True
+                    if keep:
+                        yield item
+            else:
+                async for item in self.__wrapped__:
+                    yield item
+        except GeneratorExit:
+            raise
+        except BaseException as error:
+            self._self_finish(error)
+            raise
+        self._self_finish(None)
 
     async def __anext__(self) -> Any:
         stream = self.__wrapped__
-        observe = self._self_observe
         while True:
             try:
                 item = await stream.__anext__()
@@ -112,11 +169,7 @@ class ObservedAsyncStream(_ObservedStream):
             except BaseException as error:
                 self._self_finish(error)
                 raise
-            try:
-                if observe(item):
-                    return item
-            except Exception as error:
-                report_internal_error("observing a stream item", error)
+            if self._self_keep(item):
                 return item
 
     async def __aenter__(self) -> ObservedAsyncStream:

@@ -35,6 +35,8 @@ SERVICE_TIER: Final = "llmledger.response.service_tier"  # served tier, any prov
 USAGE_CACHE_WRITE_1H_INPUT_TOKENS: Final = "llmledger.usage.cache_write_1h.input_tokens"
 IS_BATCH: Final = "llmledger.request.batch"
 USAGE_MISSING: Final = "llmledger.usage.missing"  # streamed call whose usage never arrived
+# A stream the app dropped unfinished, without closing it: its span ended when it was collected.
+STREAM_ABANDONED: Final = "llmledger.stream.abandoned"
 
 # Attribution travels as W3C baggage under the same keys it gets on spans.
 ATTRIBUTION_KEYS: Final = (FEATURE, TEAM, USER_ID, CONVERSATION_ID)

@@ -2,7 +2,9 @@
 
 Values live in OpenTelemetry baggage under the same keys they get on spans, so any service that
 propagates W3C context (`traceparent` + `baggage` headers, the default propagators) hands them on
-to the services it calls; `AttributionSpanProcessor` copies them onto LLM spans there.
+to the services it calls. `attribution_to_stamp` turns them into span attributes: llmledger's
+spans get them as they are created, other instrumentations' LLM spans from
+`AttributionSpanProcessor`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,27 @@ from opentelemetry import baggage, context
 from opentelemetry.context import Context
 
 from llmledger.instrumentation import attributes as attr
+from llmledger.instrumentation.privacy import configured_key, hash_user_id
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def attribution_to_stamp(ctx: Context | None = None) -> dict[str, str]:
+    """The attribution in `ctx`'s baggage (default: the current context) as span attributes.
+
+    The one way attribution reaches a span: the user id comes out hashed when `configure` set a
+    key (`privacy.configured_key`), so no span ever carries it raw. Runs on every LLM call.
+    """
+    entries = baggage.get_all(ctx)
+    if not entries:
+        return {}
+    stamp = {key: str(entries[key]) for key in attr.ATTRIBUTION_KEYS if key in entries}
+    user_id = stamp.get(attr.USER_ID)
+    if user_id is not None:
+        hmac_key = configured_key()
+        if hmac_key is not None:
+            stamp[attr.USER_ID] = hash_user_id(user_id, hmac_key)
+    return stamp
 
 
 class attribute:  # noqa: N801  (lower case: used like `contextlib.suppress`, as `with`/`@`)

@@ -19,6 +19,7 @@ from llmledger.instrumentation.openai import OpenAIInstrumentor
 from llmledger.instrumentation.privacy import (
     UserIdHashingPropagator,
     UserIdHashingSpanProcessor,
+    configure_key,
     hmac_key_from,
 )
 from llmledger.instrumentation.processor import AttributionSpanProcessor
@@ -114,6 +115,7 @@ def configure(
     provider.add_span_processor(AttributionSpanProcessor())
     if hmac_key is not None:
         provider.add_span_processor(UserIdHashingSpanProcessor(hmac_key))
+    configure_key(hmac_key)
     _set_baggage_hashing(hmac_key)
     exporter = OTLPSpanExporter(endpoint=_traces_url(endpoint) if endpoint is not None else None)
     # The batch processor's bounded queue (OTEL_BSP_MAX_QUEUE_SIZE, default 2048 spans) caps

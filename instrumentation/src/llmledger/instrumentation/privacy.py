@@ -6,12 +6,15 @@ HMAC-SHA256 of the id under that key. The same id always maps to the same value,
 costs still add up, while the raw id never reaches the collector, the lake or another service.
 Whoever holds the key can recompute the hash of a known id (to look a user up); nobody else can.
 
-Where the hashing happens (both installed by `configure`, neither on the path of a call without
-a user id):
+Where the hashing happens (all set up by `configure`, none on the path of a call without a user
+id):
 
+- Attribution stamped from baggage (`attribution.attribution_to_stamp`, on llmledger's spans as
+  they are created and on other LLM spans by `AttributionSpanProcessor`) carries the hash from
+  the start, under the key `configure` made `configured_key()`.
 - `UserIdHashingSpanProcessor`, added right after `AttributionSpanProcessor`, rewrites the user
-  id on each span as it starts: the one attribution stamped from baggage, and those other
-  instrumentations set at span start (OpenLLMetry's association properties).
+  ids set explicitly at span start: by other instrumentations (OpenLLMetry's association
+  properties) and by `record_usage(user_id=...)`.
 - `UserIdHashingPropagator` wraps the global propagator, so the ``baggage`` header sent to other
   services carries the hash too.
 
@@ -53,6 +56,20 @@ USER_ID_ATTRIBUTES: Final = (
 )
 
 
+_configured_key: bytes | None = None
+
+
+def configure_key(key: bytes | None) -> None:
+    """Make `key` the one attribution stamping hashes user ids with (None: keep them raw)."""
+    global _configured_key
+    _configured_key = key
+
+
+def configured_key() -> bytes | None:
+    """The key set by `configure_key`, if any."""
+    return _configured_key
+
+
 def hmac_key_from(key: str | bytes | None) -> bytes | None:
     """The HMAC key to use: `key` if given, else ``$LLMLEDGER_USER_ID_HMAC_KEY``, else None."""
     if key is None:
@@ -89,7 +106,7 @@ class UserIdHashingSpanProcessor(SpanProcessor):
             existing = span.attributes or {}
             for name in self._names:
                 value = existing.get(name)
-                if isinstance(value, str):
+                if isinstance(value, str) and not value.startswith(HASHED_PREFIX):
                     span.set_attribute(name, hash_user_id(value, self._key))
         except Exception as error:
             report_internal_error("hashing a user id", error)

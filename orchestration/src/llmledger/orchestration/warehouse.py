@@ -1,5 +1,6 @@
 """Build the cost warehouse from the lake: `build_warehouse(settings)` runs `dbt build`
-(seeds, models, data tests and unit tests) and reports what it built.
+(seeds, models and data tests; dbt's unit tests run with the test suite) and reports what
+it built.
 
 Usage
 -----
@@ -34,7 +35,7 @@ from typing import Any
 import duckdb
 
 from llmledger.infra.settings import Settings
-from llmledger.orchestration.lib.warehouse_dbt import WarehouseDbt
+from llmledger.orchestration.lib.warehouse_dbt import BUILD_ARGS, WarehouseDbt
 from llmledger.orchestration.prices.overrides import PriceOverridesError
 from llmledger.orchestration.prices.refresh import validate_price_overrides
 
@@ -108,7 +109,7 @@ def build_warehouse(
     except PriceOverridesError as error:
         raise WarehouseBuildError(str(error), failed_nodes=()) from error
     dbt = WarehouseDbt.from_settings(settings)
-    args = ["build", *(["--select", select] if select else [])]
+    args = [*BUILD_ARGS, *(["--select", select] if select else [])]
     if full_refresh:
         args.append("--full-refresh")
     if rebuild_from is not None:

@@ -1,7 +1,14 @@
 """OTLP attribute values as plain Python, and the coercions the normalizer applies.
 
 Emitters disagree on types: token counts usually arrive as `int_value`, but some send
-doubles (`12.0`) or strings (`"12"`); flags may be bools, 0/1 or `"true"`.
+doubles (`12.0`) or strings (`"12"`); flags may be bools, 0/1 or `"true"`. The coercions
+run once per attribute value on the consumer's hot path, so they are implemented in C
+(`llmledger_wire`) and used from there by the Python rules too:
+
+- `as_count`: a non-negative whole number (at most int64) from an int, an integral
+  double or a numeric string (read as float when it has '.', 'e' or 'E'); else None.
+- `as_text`: trimmed non-empty text; numbers become their decimal spelling; else None.
+- `as_flag`: a bool from a bool, 0/1 or "true"/"false"/"1"/"0" (trimmed, any case).
 """
 
 from __future__ import annotations
@@ -9,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-_INT64_MAX = 2**63 - 1  # the lake stores counts as int64
+from llmledger_wire import as_count, as_flag, as_text
+
+__all__ = ["as_count", "as_flag", "as_text", "attribute_values", "plain_value"]
 
 
 def attribute_values(key_values: Iterable[Any]) -> dict[str, Any]:
@@ -19,42 +28,6 @@ def attribute_values(key_values: Iterable[Any]) -> dict[str, Any]:
         if key_value.key not in values:
             values[key_value.key] = plain_value(key_value.value)
     return values
-
-
-def as_count(value: Any) -> int | None:
-    """A non-negative whole number from int, integral double or numeric string; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value) if any(c in value for c in ".eE") else int(value)
-        except ValueError:
-            return None
-    if isinstance(value, float):
-        value = int(value) if value.is_integer() else None
-    if isinstance(value, int) and 0 <= value <= _INT64_MAX:
-        return value
-    return None
-
-
-def as_text(value: Any) -> str | None:
-    """Trimmed non-empty text; numbers become their decimal spelling."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def as_flag(value: Any) -> bool | None:
-    """A boolean from a bool, 0/1 or "true"/"false"/"1"/"0"; else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        return {"true": True, "1": True, "false": False, "0": False}.get(value.strip().lower())
-    return None
 
 
 def plain_value(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The consumer's steps: decode -> normalize -> batch -> write -> commit.
+"""The consumer's steps: decode -> normalize (`ingest_rows`) -> batch -> write -> commit.
 
 `IngestSteps` owns the per-partition state and is driven by `ingest.run`'s poll loop and
 by the consumer's rebalance callbacks. Offsets are committed only after the batch's files
@@ -23,6 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from llmledger.pipelines import dead_letter
 from llmledger.pipelines.batching import Batches, PartitionBatch, TopicPartitionKey
 from llmledger.pipelines.dead_letter import DeadLetters
+from llmledger.pipelines.ingest_rows import decode_scopes, scope_rows
 from llmledger.pipelines.lake_lock import lake_lock
 from llmledger.pipelines.lake_schema import LLM_CALLS_DATASET, REJECTS_DATASET
 from llmledger.pipelines.lake_writer import (
@@ -33,10 +34,7 @@ from llmledger.pipelines.lake_writer import (
     write_batch,
 )
 from llmledger.pipelines.offset_commit import commit_durably
-from llmledger.pipelines.otlp import InvalidExportError, decode_json, is_json_kafka_value
-from llmledger.pipelines.rejects import reject_reason
-from llmledger.pipelines.span_extract import extract, resource_facts
-from llmledger.pipelines.wire_scan import scan_export, scopes_from_request
+from llmledger.pipelines.otlp import InvalidExportError
 
 log = logging.getLogger(__name__)
 
@@ -175,34 +173,12 @@ class IngestSteps:
         if value is None:
             return self._reject(message, dead_letter.EMPTY_MESSAGE, "null message value")
         try:
-            headers = message.headers()
-            if isinstance(headers, dict):
-                headers = list(headers.items())
-            if is_json_kafka_value(value, headers):
-                # The Collector's otlp_json: rare enough that the full decode is fine.
-                scopes = scopes_from_request(decode_json(value))
-            else:
-                scopes = scan_export(value)
+            scopes = decode_scopes(value, message.headers())
         except InvalidExportError as exc:
             return self._reject(message, dead_letter.UNDECODABLE, str(exc))
-        rows: list[Row] = []
-        rejects: list[Row] = []
         kafka_columns = (key[0], key[1], offset)
         try:
-            for scope in scopes:
-                if not scope.candidates:
-                    continue
-                facts = resource_facts(scope.resource)
-                raw: list[bytes | None] = [*scope.candidate_bytes] or [None] * len(scope.candidates)
-                for span, data in zip(scope.candidates, raw, strict=True):
-                    extracted = extract(span, scope.scope_name, facts, data)
-                    if extracted is None:
-                        continue
-                    reason = reject_reason(*extracted)
-                    if reason is None:
-                        rows.append(extracted[0] + kafka_columns)
-                    else:
-                        rejects.append((*extracted[0], *kafka_columns, reason))
+            rows, rejects = scope_rows(scopes, kafka_columns)
         except Exception as exc:  # a normalizer bug must not stop the partition
             log.exception("normalizing %s[%d]@%d failed", *kafka_columns)
             return self._reject(message, dead_letter.NORMALIZE_FAILED, repr(exc))

@@ -19,6 +19,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from llmledger.pipelines.convention_detect import detect_convention
 from llmledger.pipelines.lake_schema import LLM_CALLS_SCHEMA
 from llmledger.pipelines.span_extract import extract, resource_facts
+from llmledger.pipelines.span_record import record_from_span
 
 LakeRow = dict[str, Any]
 SPAN_COLUMNS = tuple(f.name for f in LLM_CALLS_SCHEMA if not f.name.startswith("kafka_"))
@@ -34,7 +35,7 @@ def normalize_span(resource: Resource, span: Span, scope_name: str = "") -> Lake
     kept in `attributes_json`, as any unusable value; the consumer additionally sends such
     spans to the rejects dataset (see `rejects`).
     """
-    extracted = extract(span, scope_name, resource_facts(resource))
+    extracted = extract(record_from_span(span), scope_name, resource_facts(resource))
     if extracted is None:
         return None
     row = dict(zip(SPAN_COLUMNS, extracted[0], strict=True))

@@ -60,6 +60,8 @@ def _record_message(llm_span: LLMSpan, model: Any, message_id: Any, usage: Any) 
 
 
 class _MessageStreamObserver:
+    watches_items = True
+
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._model: Any = None
@@ -85,12 +87,12 @@ class _MessageStreamObserver:
             self._usage_seen = True
         return True
 
-    def finish(self, error: BaseException | None) -> None:
+    def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:
         try:
             usage = SimpleNamespace(**self._usage) if self._usage_seen else None
             _record_message(self._llm_span, self._model, self._message_id, usage)
         finally:
-            self._llm_span.end(error)
+            self._llm_span.end(error, abandoned=abandoned)
 
 
 @dataclass(slots=True)
@@ -109,7 +111,7 @@ class MessagesCall:
             getattr(response, "usage", None),
         )
 
-    def stream_observer(self, llm_span: LLMSpan) -> _MessageStreamObserver:
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> _MessageStreamObserver:
         return _MessageStreamObserver(llm_span)
 
 

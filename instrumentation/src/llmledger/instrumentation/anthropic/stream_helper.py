@@ -46,8 +46,8 @@ def _start_span(tracer: Tracer, surface: Surface, kwargs: dict[str, Any]) -> LLM
 def _observe(message_stream: Any, llm_span: LLMSpan, surface: Surface, proxy: type[Any]) -> None:
     llm_span.returned()
     try:
-        observer = surface.prepare({"stream": True}).stream_observer(llm_span)
         raw = getattr(message_stream, _RAW_STREAM)
+        observer = surface.prepare({"stream": True}).stream_observer(llm_span, raw)
         setattr(message_stream, _RAW_STREAM, proxy(raw, observer))
     except Exception as error:
         report_internal_error("observing an anthropic stream helper", error)

@@ -77,6 +77,8 @@ def _is_final(chunk: Any) -> bool:
 
 
 class _GenerateContentStreamObserver:
+    watches_items = True
+
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._latest: Any = None
@@ -87,12 +89,12 @@ class _GenerateContentStreamObserver:
         self._finished = self._finished or _is_final(chunk)
         return True
 
-    def finish(self, error: BaseException | None) -> None:
+    def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:
         try:
             if self._latest is not None:
                 _record(self._llm_span, self._latest, with_usage=self._finished)
         finally:
-            self._llm_span.end(error)
+            self._llm_span.end(error, abandoned=abandoned)
 
 
 @dataclass(slots=True)
@@ -106,7 +108,7 @@ class GenerateContentCall:
     def record_response(self, llm_span: LLMSpan, response: Any) -> None:
         _record(llm_span, response, with_usage=True)
 
-    def stream_observer(self, llm_span: LLMSpan) -> _GenerateContentStreamObserver:
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> _GenerateContentStreamObserver:
         return _GenerateContentStreamObserver(llm_span)
 
 

@@ -94,7 +94,7 @@ def sync_stream_wrapper(tracer: Tracer, surface: Surface) -> Wrapper:
             _fail(llm_span, error)
             raise
         llm_span.returned()
-        return _observed(chunks, call.stream_observer(llm_span))
+        return _observed(chunks, call.stream_observer(llm_span, chunks))
 
     return wrapper
 
@@ -120,6 +120,6 @@ def async_stream_wrapper(tracer: Tracer, surface: Surface) -> Wrapper:
             _fail(llm_span, error)
             raise
         llm_span.returned()
-        return _observed_async(chunks, call.stream_observer(llm_span))
+        return _observed_async(chunks, call.stream_observer(llm_span, chunks))
 
     return wrapper

@@ -29,7 +29,7 @@ class EmbeddingsCall:
         if usage is not None:
             llm_span.set_usage(TokenUsage(input_tokens=token_count(usage.prompt_tokens)))
 
-    def stream_observer(self, llm_span: LLMSpan) -> StreamObserver:
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> StreamObserver:
         raise TypeError("OpenAI embeddings are never streamed")
 
 

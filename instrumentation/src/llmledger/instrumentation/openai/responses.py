@@ -16,27 +16,19 @@ from typing import Any
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._call_flow import Surface
 from llmledger.instrumentation._llm_span import LLMSpan, TokenUsage, token_count
-
-
-def _field(obj: Any, name: str) -> Any:
-    # When an SDK cannot validate an event against its types (say, an output item type newer
-    # than the SDK), it builds the event without validation and leaves nested objects as plain
-    # dicts; the usage is still there, so read both shapes.
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+from llmledger.instrumentation.openai._fields import field
 
 
 def responses_usage(usage: Any) -> TokenUsage:
     """Token counts of an OpenAI `ResponseUsage` (or its JSON as a dict)."""
-    input_details = _field(usage, "input_tokens_details")
-    output_details = _field(usage, "output_tokens_details")
+    input_details = field(usage, "input_tokens_details")
+    output_details = field(usage, "output_tokens_details")
     return TokenUsage(
-        input_tokens=token_count(_field(usage, "input_tokens")),
-        output_tokens=token_count(_field(usage, "output_tokens")),
-        cache_read_tokens=token_count(_field(input_details, "cached_tokens")),
-        cache_write_tokens=token_count(_field(input_details, "cache_write_tokens")),
-        reasoning_tokens=token_count(_field(output_details, "reasoning_tokens")),
+        input_tokens=token_count(field(usage, "input_tokens")),
+        output_tokens=token_count(field(usage, "output_tokens")),
+        cache_read_tokens=token_count(field(input_details, "cached_tokens")),
+        cache_write_tokens=token_count(field(input_details, "cache_write_tokens")),
+        reasoning_tokens=token_count(field(output_details, "reasoning_tokens")),
     )
 
 
@@ -47,17 +39,19 @@ def _text(value: Any) -> str | None:
 def record_response_object(llm_span: LLMSpan, response: Any) -> None:
     """Record an OpenAI `Response`: its model, id, served tier and, once present, its usage."""
     llm_span.set_response(
-        model=_text(_field(response, "model")),
-        response_id=_text(_field(response, "id")),
-        service_tier=_text(_field(response, "service_tier")),
+        model=_text(field(response, "model")),
+        response_id=_text(field(response, "id")),
+        service_tier=_text(field(response, "service_tier")),
         provider_service_tier_attribute=attr.OPENAI_RESPONSE_SERVICE_TIER,
     )
-    usage = _field(response, "usage")
+    usage = field(response, "usage")
     if usage is not None:
         llm_span.set_usage(responses_usage(usage))
 
 
 class _ResponsesStreamObserver:
+    watches_items = True
+
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._latest: Any = None  # the newest `Response` snapshot an event carried
@@ -65,17 +59,17 @@ class _ResponsesStreamObserver:
     def observe(self, event: Any) -> bool:
         # Lifecycle events (created, in_progress, completed, ...) carry the whole `Response`;
         # only the closing ones have usage, and the last snapshot seen is the most complete.
-        response = _field(event, "response")
+        response = field(event, "response")
         if response is not None:
             self._latest = response
         return True
 
-    def finish(self, error: BaseException | None) -> None:
+    def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:
         try:
             if self._latest is not None:
                 record_response_object(self._llm_span, self._latest)
         finally:
-            self._llm_span.end(error)
+            self._llm_span.end(error, abandoned=abandoned)
 
 
 @dataclass(slots=True)
@@ -89,7 +83,7 @@ class ResponsesCall:
     def record_response(self, llm_span: LLMSpan, response: Any) -> None:
         record_response_object(llm_span, response)
 
-    def stream_observer(self, llm_span: LLMSpan) -> _ResponsesStreamObserver:
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> _ResponsesStreamObserver:
         return _ResponsesStreamObserver(llm_span)
 
 

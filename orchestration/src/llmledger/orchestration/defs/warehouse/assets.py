@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from llmledger.infra.settings import Settings
 from llmledger.orchestration.lib.warehouse_dbt import (
+    BUILD_ARGS,
     WAREHOUSE_PROJECT,
     WarehouseDbt,
     prepare_manifest,
@@ -31,5 +32,5 @@ class WarehouseTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbt) -> Iterator[Any]:
-    """`dbt build` of the selected models: seeds, models, data tests and unit tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """`dbt build` of the selected models: seeds, models and data tests."""
+    yield from dbt.cli(list(BUILD_ARGS), context=context).stream()
