@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from llmledger.instrumentation import OpenAIInstrumentor, _safety
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._llm_span import TokenUsage
-from llmledger.instrumentation.openai import chat
+from llmledger.instrumentation.openai import chat, chat_stream
 from llmledger.simulator import Simulator
 
 MODEL = "gpt-5"
@@ -132,7 +132,7 @@ def test_stream_hides_the_injected_usage_chunk(
     events_filterable: bool,
 ) -> None:
     if not events_filterable:
-        monkeypatch.setattr(chat, "undo_usage_request", lambda stream, on_usage: False)
+        monkeypatch.setattr(chat_stream, "undo_usage_request", lambda stream, on_usage: False)
     client = openai.OpenAI(base_url=sim.openai_base_url, api_key="x")
     headers = usage_header(**USAGE)
     uninstrumented = list(

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._llm_span import LLMSpan, llm_tracer
-from llmledger.instrumentation.openai.chat import _ChatStreamObserver
+from llmledger.instrumentation.openai.chat_stream import ChatStreamObserver
 
 USAGE = {"prompt_tokens": 30, "completion_tokens": 7, "total_tokens": 37}
 FACTS = {"id": "chatcmpl-1", "model": "gpt-5-2025-08-07", "service_tier": "default"}
@@ -61,7 +61,7 @@ def _through_filter(events: list[Any], *, is_async: bool = False) -> tuple[list[
     )
     llm_span.returned()
     stream = _Stream(events)
-    observer = _ChatStreamObserver(llm_span, stream, hide_usage_chunk=True)
+    observer = ChatStreamObserver(llm_span, stream, hide_usage_chunk=True)
     assert not observer.watches_items
     if is_async:
         passed = asyncio.run(_read_async(stream))

@@ -6,8 +6,16 @@ from typing import Any
 
 
 def model(dbt: Any, session: Any) -> Any:
-    from llmledger.orchestration.prices.tables import provider_aliases_table
+    from llmledger.orchestration.prices.table_cache import cached_table
 
     dbt.config(materialized="table")
     overrides = dbt.config.get("price_overrides") or None
-    return provider_aliases_table(Path(overrides) if overrides else None)
+    path = Path(overrides) if overrides else None
+
+    def build() -> Any:
+        from llmledger.orchestration.prices.tables import provider_aliases_table
+
+        return provider_aliases_table(path)
+
+    # Unchanged inputs (genai-prices release, overrides): the table of an earlier build.
+    return cached_table("provider_aliases", path, None, build)
