@@ -12,12 +12,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 install: $(VENV)/.synced
 
 # The C extension in native/ is rebuilt by uv when its sources change; list them so make knows too.
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as here) nothing else writes
+# .pyc files, and every dbt process would compile dbt from source again (seconds per build).
 $(VENV)/.synced: pyproject.toml instrumentation/pyproject.toml uv.lock native/pyproject.toml \
 		$(wildcard native/src/llmledger_wire/*.c native/src/llmledger_wire/*.h)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	@command -v cc >/dev/null || command -v gcc >/dev/null || { echo "A C compiler (gcc) is required to build native/ (apt-get install gcc)"; exit 1; }
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 demo: install

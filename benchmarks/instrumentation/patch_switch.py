@@ -15,12 +15,15 @@ from openai.resources.chat.completions import AsyncCompletions, Completions
 from opentelemetry.sdk.trace import TracerProvider
 
 # Where instrumentations patch the SDK: the chat resource methods (llmledger, the official
-# one, OpenLLMetry) or the client's `request` method (OpenInference).
+# one, OpenLLMetry), the client's `request` method (OpenInference), the streams' `close`
+# (llmledger: a stream whose events it reads ends its span there).
 PATCH_POINTS: Final = (
     (Completions, "create"),
     (AsyncCompletions, "create"),
     (openai.OpenAI, "request"),
     (openai.AsyncOpenAI, "request"),
+    (openai.Stream, "close"),
+    (openai.AsyncStream, "close"),
 )
 _ABSENT: Final = object()
 

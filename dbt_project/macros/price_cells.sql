@@ -1,30 +1,10 @@
-{#- The price cells: for each distinct price key of the calls (provider, response_model,
-    request_model, priced_service_tier, is_priced_as_batch), the spans of time and prompt
-    size over which one price row applies, with that row and its per-token rates. The CTEs
-    up to `cell_rates`, emitted into int_llm_calls_priced's CTE list after the CTEs they
-    read: `calls_keyed`, `prices` and `reference_matches` (price_reference_matches()). -#}
+{#- The price cells: for each price key of the calls (`price_keys`: provider,
+    response_model, request_model, priced_service_tier, is_priced_as_batch), the spans of
+    time and prompt size over which one price row applies, with that row and its per-token
+    rates. The CTEs up to `cell_rates`, emitted into int_llm_calls_priced's CTE list after
+    the CTEs they read: `price_keys`, `prices` and `reference_matches`
+    (price_reference_matches()). -#}
 {% macro price_cells() -%}
-price_keys as (
-
-    -- The few distinct ways the calls ask for a price: matching and choosing a price row
-    -- happen once per key, and the calls only look the result up. Gathered into one list
-    -- and unnested so the planner knows the keys are few: it then hashes the price cells,
-    -- not the calls, in the final join.
-    select unnest(gathered.price_keys, recursive := true)
-    from (
-        select
-            list(distinct {
-                'provider': provider,
-                'response_model': response_model,
-                'request_model': request_model,
-                'priced_service_tier': priced_service_tier,
-                'is_priced_as_batch': is_priced_as_batch
-            }) as price_keys
-        from calls_keyed
-    ) as gathered
-
-),
-
 key_prices as (
 
     -- Every price row a key's calls can use: its model's rows for the batch flag, in the

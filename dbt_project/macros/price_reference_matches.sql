@@ -1,8 +1,8 @@
 {#- Which catalogue model prices each way the calls name a model: the CTEs up to
     `reference_matches` (one row per distinct provider, response_model, request_model with
     its price_provider and priced_model; names without a match have no row). Emitted into
-    int_llm_calls_priced's CTE list, after the CTEs it reads: `calls_keyed` (the calls),
-    `prices`, `model_patterns` and `provider_aliases`. -#}
+    int_llm_calls_priced's CTE list, after the CTEs it reads: `price_keys` (the calls'
+    distinct price keys), `prices`, `model_patterns` and `provider_aliases`. -#}
 {% macro price_reference_matches() -%}
 model_references as (
 
@@ -11,7 +11,7 @@ model_references as (
         provider,
         response_model,
         request_model
-    from calls_keyed
+    from price_keys
 
 ),
 

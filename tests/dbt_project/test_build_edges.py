@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,36 @@ def test_a_lake_file_without_the_contract_columns_fails_naming_the_model(
         build_warehouse(settings, select="stg_lake__llm_calls")
 
     assert [node.name for node in raised.value.failed_nodes] == ["stg_lake__llm_calls"]
+
+
+def test_inconsistent_token_counts_are_priced_as_reported_and_warned_about(
+    tmp_path: Path, write_lake: Any, make_lake_row: Any
+) -> None:
+    settings = _settings(tmp_path)
+    at = datetime(2025, 11, 3, 12, tzinfo=UTC)
+    common = {"provider": "anthropic", "response_model": "claude-sonnet-4-5"}
+    write_lake(
+        settings.lake,
+        [
+            make_lake_row("t1-1", at, input_tokens=10, cache_read_input_tokens=20, **common),
+            make_lake_row("t2-1", at, output_tokens=5, reasoning_output_tokens=9, **common),
+            make_lake_row(
+                "t3-1", at, cache_write_input_tokens=1, cache_write_1h_input_tokens=2, **common
+            ),
+            make_lake_row("t4-1", at, input_tokens=10, output_tokens=5, **common),
+        ],
+    )
+
+    result = build_warehouse(settings)
+
+    assert result.row_counts["fct_llm_calls"] == 4
+    assert {node.name: node.message for node in result.warnings} == {
+        "fct_llm_calls_cache_within_input": "Got 1 result, configured to warn if != 0",
+        "fct_llm_calls_reasoning_within_output": "Got 1 result, configured to warn if != 0",
+        "fct_llm_calls_1h_writes_within_writes": "Got 1 result, configured to warn if != 0",
+        # More cache reads than input leaves a negative uncached part, priced as reported.
+        "fct_llm_calls_cost_is_not_negative": "Got 1 result, configured to warn if != 0",
+    }
 
 
 def test_the_lake_source_documents_the_lake_schema() -> None:

@@ -40,6 +40,17 @@ def test_spans_sharing_a_response_id_are_billed_once_preferring_ours(
                 feature="search",
                 **USAGE,
             ),
+            # Our span delivered again (a producer retry): it repeats both a call_id and a
+            # response, and still counts once, as its first delivery.
+            make_lake_row(
+                "t1-ours",
+                AT,
+                response_id="msg_1",
+                convention="llmledger",
+                feature="redelivered",
+                kafka_offset=9,
+                **USAGE,
+            ),
             # Same usage, another response: a second, real call.
             make_lake_row("t2-ours", AT, response_id="msg_2", convention="llmledger", **USAGE),
             # No response id (e.g. an instrumentation that does not record it): kept as is.

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from llmledger.instrumentation import OpenAIInstrumentor, _safety
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._llm_span import TokenUsage
-from llmledger.instrumentation.openai import chat, chat_stream
+from llmledger.instrumentation.openai import chat, chat_stream_events
 from llmledger.simulator import Simulator
 
 MODEL = "gpt-5"
@@ -132,7 +132,7 @@ def test_stream_hides_the_injected_usage_chunk(
     events_filterable: bool,
 ) -> None:
     if not events_filterable:
-        monkeypatch.setattr(chat_stream, "undo_usage_request", lambda stream, on_usage: False)
+        monkeypatch.setattr(chat_stream_events, "undo_usage_request", lambda stream, reader: False)
     client = openai.OpenAI(base_url=sim.openai_base_url, api_key="x")
     headers = usage_header(**USAGE)
     uninstrumented = list(
@@ -268,12 +268,19 @@ def test_sdk_error_is_recorded_and_reraised_unchanged(
 
 
 def test_uninstrument_restores_the_original_methods(tracer_provider: TracerProvider) -> None:
-    originals = {owner: owner.__dict__["create"] for owner in (Completions, AsyncCompletions)}
+    # `close` too: a stream whose events we read ends its span there.
+    methods: list[tuple[type[Any], str]] = [
+        (Completions, "create"),
+        (AsyncCompletions, "create"),
+        (openai.Stream, "close"),
+        (openai.AsyncStream, "close"),
+    ]
+    originals = {method: vars(method[0])[method[1]] for method in methods}
     with _instrumented(tracer_provider):
-        for owner, original in originals.items():
-            assert owner.__dict__["create"] is not original
-    for owner, original in originals.items():
-        assert owner.__dict__["create"] is original
+        for (owner, name), original in originals.items():
+            assert vars(owner)[name] is not original
+    for (owner, name), original in originals.items():
+        assert vars(owner)[name] is original
 
 
 def test_uninstrumented_calls_make_no_spans(

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._llm_span import LLMSpan, llm_tracer
-from llmledger.instrumentation.openai.chat_stream import ChatStreamObserver
+from llmledger.instrumentation.openai.chat_stream_events import read_events
 
 USAGE = {"prompt_tokens": 30, "completion_tokens": 7, "total_tokens": 37}
 FACTS = {"id": "chatcmpl-1", "model": "gpt-5-2025-08-07", "service_tier": "default"}
@@ -61,13 +61,11 @@ def _through_filter(events: list[Any], *, is_async: bool = False) -> tuple[list[
     )
     llm_span.returned()
     stream = _Stream(events)
-    observer = ChatStreamObserver(llm_span, stream, hide_usage_chunk=True)
-    assert not observer.watches_items
+    assert read_events(llm_span, stream)
     if is_async:
         passed = asyncio.run(_read_async(stream))
     else:
         passed = [event.data for event in stream._decoder.iter_bytes(iter(()))]
-    observer.finish(None)
     [span] = memory.get_finished_spans()
     return passed, span
 

@@ -28,6 +28,7 @@ SURFACE_TESTS = {
         [
             "test_openai_chat.py",
             "test_openai_chat_events.py",
+            "test_openai_chat_stream_end.py",
             "test_openai_responses.py",
             "test_openai_embeddings.py",
             "test_abandoned_streams.py",

@@ -2,7 +2,10 @@
 
 with
 
-calls as not materialized (
+-- Staging is a view (deduplicating the build's batch straight from the lake) and the
+-- pricing reads the calls three times (names, keys, costs): held once in memory, the batch
+-- costs one pass over the lake and no table write.
+calls as materialized (
 
     select * from {{ ref('stg_lake__llm_calls') }}
 
@@ -37,6 +40,27 @@ calls_keyed as not materialized (
         end as priced_service_tier,
         is_batch or coalesce(service_tier = 'batch', false) as is_priced_as_batch
     from calls
+
+),
+
+price_keys as (
+
+    -- The few distinct ways the calls ask for a price: matching names to catalogue models
+    -- and choosing a price row happen once per key, and the calls only look the result up.
+    -- Gathered into one list and unnested so the planner knows the keys are few: it then
+    -- hashes the price cells, not the calls, in the final join.
+    select unnest(gathered.price_keys, recursive := true)
+    from (
+        select
+            list(distinct {
+                'provider': provider,
+                'response_model': response_model,
+                'request_model': request_model,
+                'priced_service_tier': priced_service_tier,
+                'is_priced_as_batch': is_priced_as_batch
+            }) as price_keys
+        from calls_keyed
+    ) as gathered
 
 ),
 

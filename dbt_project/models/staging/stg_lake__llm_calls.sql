@@ -53,12 +53,27 @@ renamed as not materialized (
 -- read: only the rows whose call_id or response may repeat go through the windows below.
 -- Repeats are found on 64-bit hashes, cheap to group; a hash collision only sends a unique
 -- row through the windows, which keep it. The CTEs are not materialized: each reader scans
--- the Parquet files for its own columns, cheaper than holding the whole batch in memory.
+-- the Parquet files for its own columns, cheaper than holding the whole batch in memory,
+-- and the semi joins below skip their scan entirely when nothing repeats.
+hashed as not materialized (
+
+    select
+        *,
+        -- NULL without a call_id or response: such a row repeats nothing.
+        case when call_id is not null then hash(call_id) end as call_hash,
+        case
+            when provider is not null and response_id is not null
+                then hash(provider, response_id)
+        end as response_hash
+    from renamed
+
+),
+
 repeated_call_hashes as (
 
-    select hash(call_id) as call_hash
-    from renamed
-    where call_id is not null
+    select call_hash
+    from hashed
+    where call_hash is not null
     group by call_hash
     having count(*) > 1
 
@@ -66,39 +81,44 @@ repeated_call_hashes as (
 
 repeated_response_hashes as (
 
-    select hash(provider, response_id) as response_hash
-    from renamed
-    where provider is not null and response_id is not null
+    select response_hash
+    from hashed
+    where response_hash is not null
     group by response_hash
     having count(*) > 1
 
 ),
 
-flagged as not materialized (
+unrepeated as (
 
-    select
-        *,
-        coalesce(
-            call_id is not null
-            and hash(call_id) in (select repeated_call_hashes.call_hash from repeated_call_hashes),
-            false
-        )
-        or coalesce(
-            provider is not null
-            and response_id is not null
-            and hash(provider, response_id) in (
-                select repeated_response_hashes.response_hash from repeated_response_hashes
-            ),
-            false
-        ) as is_repeated
-    from renamed
+    select hashed.*
+    from hashed
+    anti join repeated_call_hashes
+        on hashed.call_hash = repeated_call_hashes.call_hash
+    anti join repeated_response_hashes
+        on hashed.response_hash = repeated_response_hashes.response_hash
+
+),
+
+repeated as (
+
+    -- A row repeating both its call_id and its response comes twice: the first window
+    -- below keeps one.
+    select hashed.*
+    from hashed
+    semi join repeated_call_hashes
+        on hashed.call_hash = repeated_call_hashes.call_hash
+    union all
+    select hashed.*
+    from hashed
+    semi join repeated_response_hashes
+        on hashed.response_hash = repeated_response_hashes.response_hash
 
 ),
 
 deduplicated as (
 
-    select * from flagged
-    where is_repeated
+    select * from repeated
     qualify row_number() over (
         partition by call_id
         order by kafka_offset, kafka_partition, kafka_topic
@@ -120,11 +140,10 @@ one_span_per_response as (
 
 final as (
 
-    select * exclude (is_repeated) from flagged
-    where not is_repeated
+    select * from unrepeated
     union all
-    select * exclude (is_repeated) from one_span_per_response
+    select * from one_span_per_response
 
 )
 
-select * from final
+select * exclude (call_hash, response_hash) from final

@@ -2,8 +2,9 @@
 
 start span -> call the SDK (span current, so HTTP-level spans nest under it) -> on error record it
 and re-raise the SDK's exception untouched -> on success record the response, or hand a stream to
-an observed proxy that ends the span later. Every step of ours is guarded: if llmledger fails, the
-app still gets exactly what the SDK returned.
+an observed proxy that ends the span later (or to the app as it is, when the surface made the
+stream end the span itself). Every step of ours is guarded: if llmledger fails, the app still
+gets exactly what the SDK returned.
 
 This runs around every LLM call of the app, so it avoids per-call conveniences that cost
 microseconds each (generator-based context managers such as `use_span` or `never_raise`):
@@ -42,8 +43,9 @@ class PreparedCall(Protocol):
 
     def record_response(self, llm_span: LLMSpan, response: Any) -> None: ...
 
-    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> StreamObserver:
-        """The observer of `stream`, the SDK's stream object before anything iterated it."""
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> StreamObserver | None:
+        """The observer of `stream`, the SDK's stream object before anything iterated it; None
+        if `stream` itself was made to end the span (the app then gets it unwrapped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,11 @@ def _finish(call: PreparedCall, llm_span: LLMSpan, result: Any, *, is_async: boo
     stream_protocol = "__anext__" if is_async else "__next__"
     if call.stream and hasattr(type(result), stream_protocol):
         try:
+            observer = call.stream_observer(llm_span, result)
+            if observer is None:
+                return result
             proxy = ObservedAsyncStream if is_async else ObservedSyncStream
-            return proxy(result, call.stream_observer(llm_span, result))
+            return proxy(result, observer)
         except Exception as error:
             report_internal_error("wrapping a stream", error)
     try:

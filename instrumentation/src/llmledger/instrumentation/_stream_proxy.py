@@ -11,8 +11,7 @@ was abandoned). Nothing of ours refers back to the proxy, so it never outlives t
 
 Iteration runs once per streamed item, so it is kept lean: `for`/`async for` over the proxy get
 a generator (resuming one costs less than a Python-level `__next__` call) that iterates the SDK
-stream as the app would have, and calls the observer's bound `observe` directly, or not at all
-for an observer that does not watch items.
+stream as the app would have, and calls the observer's bound `observe` directly.
 """
 
 from __future__ import annotations
@@ -28,10 +27,6 @@ from llmledger.instrumentation._safety import report_internal_error
 
 class StreamObserver(Protocol):
     """Per-stream bookkeeping of one API surface."""
-
-    # False when the observer learns all it needs elsewhere (e.g. from the stream's raw events):
-    # iterating the stream then calls `observe` for no item.
-    watches_items: bool
 
     def observe(self, item: Any) -> bool:
         """Note one stream item; return False to hide it from the app."""
@@ -75,20 +70,16 @@ class ObservedSyncStream(_ObservedStream):
     """A sync SDK stream (iterator and context manager) watched by a `StreamObserver`."""
 
     def __iter__(self) -> Iterator[Any]:
-        observer = self._self_observer
+        observe = self._self_observer.observe
         try:
-            if observer.watches_items:
-                observe = observer.observe
-                for item in self.__wrapped__:
-                    try:
-                        keep = observe(item)
-                    except Exception as error:
-                        report_internal_error("observing a stream item", error)
-                        keep = True
-                    if keep:
-                        yield item
-            else:
-                yield from self.__wrapped__
+            for item in self.__wrapped__:
+                try:
+                    keep = observe(item)
+                except Exception as error:
+                    report_internal_error("observing a stream item", error)
+                    keep = True
+                if keep:
+                    yield item
         except GeneratorExit:  # the app stopped iterating; the stream may still be resumed
             raise
         except BaseException as error:
@@ -136,20 +127,15 @@ class ObservedAsyncStream(_ObservedStream):
     """An async SDK stream (async iterator and async context manager) watched by an observer."""
 
     async def __aiter__(self) -> AsyncIterator[Any]:
-        observer = self._self_observer
+        observe = self._self_observer.observe
         try:
-            if observer.watches_items:
-                observe = observer.observe
-                async for item in self.__wrapped__:
-                    try:
-                        keep = observe(item)
-                    except Exception as error:
-                        report_internal_error("observing a stream item", error)
-                        keep = True
-                    if keep:
-                        yield item
-            else:
-                async for item in self.__wrapped__:
+            async for item in self.__wrapped__:
+                try:
+                    keep = observe(item)
+                except Exception as error:
+                    report_internal_error("observing a stream item", error)
+                    keep = True
+                if keep:
                     yield item
         except GeneratorExit:
             raise

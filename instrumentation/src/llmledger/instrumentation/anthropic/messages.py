@@ -60,8 +60,6 @@ def _record_message(llm_span: LLMSpan, model: Any, message_id: Any, usage: Any) 
 
 
 class _MessageStreamObserver:
-    watches_items = True
-
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._model: Any = None

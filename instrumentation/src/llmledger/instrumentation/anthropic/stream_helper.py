@@ -48,6 +48,7 @@ def _observe(message_stream: Any, llm_span: LLMSpan, surface: Surface, proxy: ty
     try:
         raw = getattr(message_stream, _RAW_STREAM)
         observer = surface.prepare({"stream": True}).stream_observer(llm_span, raw)
+        assert observer is not None  # Anthropic streams are always observed through a proxy
         setattr(message_stream, _RAW_STREAM, proxy(raw, observer))
     except Exception as error:
         report_internal_error("observing an anthropic stream helper", error)

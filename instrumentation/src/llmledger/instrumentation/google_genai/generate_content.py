@@ -77,8 +77,6 @@ def _is_final(chunk: Any) -> bool:
 
 
 class _GenerateContentStreamObserver:
-    watches_items = True
-
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._latest: Any = None

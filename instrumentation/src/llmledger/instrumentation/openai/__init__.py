@@ -17,7 +17,14 @@ Also registered as the ``llmledger_openai`` `opentelemetry_instrumentor` entry p
 
 from __future__ import annotations
 
+from typing import Any
+
 from llmledger.instrumentation._patching import MethodPatch, PatchingInstrumentor
+from llmledger.instrumentation._spans_open_at_exit import run_before_provider_shutdown
+from llmledger.instrumentation.openai._sse_filter import (
+    ends_span_on_async_close,
+    ends_span_on_close,
+)
 from llmledger.instrumentation.openai.chat import CHAT_COMPLETIONS
 from llmledger.instrumentation.openai.embeddings import EMBEDDINGS
 from llmledger.instrumentation.openai.responses import RESPONSES
@@ -26,6 +33,7 @@ _CHAT = "openai.resources.chat.completions"
 _BETA_CHAT = "openai.resources.beta.chat.completions"  # `parse` lived here up to openai 1.91
 _RESPONSES = "openai.resources.responses"
 _EMBEDDINGS = "openai.resources.embeddings"
+_STREAMING = "openai._streaming"  # a chat stream we read the events of ends its span on close
 
 
 class OpenAIInstrumentor(PatchingInstrumentor):
@@ -45,4 +53,14 @@ class OpenAIInstrumentor(PatchingInstrumentor):
         MethodPatch(_RESPONSES, "AsyncResponses", "parse", RESPONSES, is_async=True),
         MethodPatch(_EMBEDDINGS, "Embeddings", "create", EMBEDDINGS, is_async=False),
         MethodPatch(_EMBEDDINGS, "AsyncEmbeddings", "create", EMBEDDINGS, is_async=True),
+        MethodPatch(_STREAMING, "Stream", "close", CHAT_COMPLETIONS, False, ends_span_on_close),
+        MethodPatch(
+            _STREAMING, "AsyncStream", "close", CHAT_COMPLETIONS, True, ends_span_on_async_close
+        ),
     )
+
+    def _instrument(self, **kwargs: Any) -> None:
+        super()._instrument(**kwargs)
+        # Chat streams end their own spans; those the app still holds at exit end before the
+        # tracer provider shuts down.
+        run_before_provider_shutdown()

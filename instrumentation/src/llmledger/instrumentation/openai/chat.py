@@ -1,8 +1,10 @@
 """OpenAI `chat.completions.create`: the request (asking usage of a stream on the app's behalf)
-and the response; a stream is read by `chat_stream.ChatStreamObserver`.
+and the response; a stream is read from its events (`chat_stream_events`) where we asked usage
+and the SDK lets us, else from its chunks (`chat_stream.ChatStreamObserver`).
 
 Streamed chat reports usage only if the request set `stream_options.include_usage`; when the app
-did not, we set it, and the observer hides what that adds so the app sees the stream it asked for.
+did not, we set it, and the stream's reader hides what that adds so the app sees the stream it
+asked for.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from llmledger.instrumentation._call_flow import Surface
 from llmledger.instrumentation._llm_span import LLMSpan
 from llmledger.instrumentation.openai._chat_facts import chat_usage, record_facts
 from llmledger.instrumentation.openai.chat_stream import ChatStreamObserver
+from llmledger.instrumentation.openai.chat_stream_events import read_events
 
 # The SDKs' `with_raw_response` / `with_streaming_response` set this header; such calls hand the
 # app the raw HTTP body, where a hidden usage chunk could not be filtered out.
@@ -40,8 +43,10 @@ class ChatCall:
         if usage is not None:
             llm_span.set_usage(chat_usage(usage))
 
-    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> ChatStreamObserver:
-        return ChatStreamObserver(llm_span, stream, self.hide_usage_chunk)
+    def stream_observer(self, llm_span: LLMSpan, stream: Any) -> ChatStreamObserver | None:
+        if self.hide_usage_chunk and read_events(llm_span, stream):
+            return None  # the stream's events end the span: the app gets the SDK's own stream
+        return ChatStreamObserver(llm_span, self.hide_usage_chunk)
 
 
 def _is_raw_response(extra_headers: Any) -> bool:
@@ -53,6 +58,9 @@ def _is_raw_response(extra_headers: Any) -> bool:
 def _with_usage_requested(kwargs: dict[str, Any]) -> dict[str, Any] | None:
     """The kwargs of a streamed call that also ask for usage, or None if they already do (or if
     we cannot add it)."""
+    if not ("extra_body" in kwargs or "stream_options" in kwargs or "extra_headers" in kwargs):
+        # The usual streamed call, nothing to merge with (the rest of this, spelled short).
+        return {**kwargs, "extra_body": {"stream_options": {"include_usage": True}}}
     extra_body = kwargs.get("extra_body")
     if extra_body is not None and not isinstance(extra_body, dict):
         return None

@@ -50,8 +50,6 @@ def record_response_object(llm_span: LLMSpan, response: Any) -> None:
 
 
 class _ResponsesStreamObserver:
-    watches_items = True
-
     def __init__(self, llm_span: LLMSpan) -> None:
         self._llm_span = llm_span
         self._latest: Any = None  # the newest `Response` snapshot an event carried
