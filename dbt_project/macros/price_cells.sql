@@ -129,18 +129,10 @@ price_cells as (
     from time_segments
     inner join token_bands
         on
-            time_segments.provider = token_bands.provider
-            and time_segments.response_model is not distinct from token_bands.response_model
-            and time_segments.request_model is not distinct from token_bands.request_model
-            and time_segments.priced_service_tier = token_bands.priced_service_tier
-            and time_segments.is_priced_as_batch = token_bands.is_priced_as_batch
+            {{ same_price_key('time_segments', 'token_bands') }}
     inner join key_prices
         on
-            time_segments.provider = key_prices.provider
-            and time_segments.response_model is not distinct from key_prices.response_model
-            and time_segments.request_model is not distinct from key_prices.request_model
-            and time_segments.priced_service_tier = key_prices.priced_service_tier
-            and time_segments.is_priced_as_batch = key_prices.is_priced_as_batch
+            {{ same_price_key('time_segments', 'key_prices') }}
             and time_segments.segment_from >= key_prices.valid_from
             and time_segments.segment_from
             < coalesce(key_prices.valid_to, cast('infinity' as timestamp))
@@ -190,4 +182,14 @@ cell_rates as (
     from price_cells
 
 )
+{%- endmacro %}
+
+{% macro same_price_key(left, right) -%}
+    {#- `left` and `right` (relation aliases) ask for a price the same way: the join of a price
+        key's calls, cells and rows. Model names may be NULL (one of the two often is). -#}
+    {{ left }}.provider = {{ right }}.provider
+    and {{ left }}.response_model is not distinct from {{ right }}.response_model
+    and {{ left }}.request_model is not distinct from {{ right }}.request_model
+    and {{ left }}.priced_service_tier = {{ right }}.priced_service_tier
+    and {{ left }}.is_priced_as_batch = {{ right }}.is_priced_as_batch
 {%- endmacro %}

@@ -106,11 +106,7 @@ costed as (
     from calls_keyed
     left join cell_rates
         on
-            calls_keyed.provider = cell_rates.provider
-            and calls_keyed.response_model is not distinct from cell_rates.response_model
-            and calls_keyed.request_model is not distinct from cell_rates.request_model
-            and calls_keyed.priced_service_tier = cell_rates.priced_service_tier
-            and calls_keyed.is_priced_as_batch = cell_rates.is_priced_as_batch
+            {{ same_price_key('calls_keyed', 'cell_rates') }}
             and calls_keyed.called_at >= cell_rates.segment_from
             and calls_keyed.called_at
             < coalesce(cell_rates.segment_to, cast('infinity' as timestamp))
