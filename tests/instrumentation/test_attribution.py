@@ -197,3 +197,25 @@ def test_attribution_crosses_a_process_boundary_over_http(tracer_provider: Trace
         attr.USER_ID: user,
         attr.CONVERSATION_ID: "conv-7",
     }
+
+
+@pytest.mark.usefixtures("fresh_globals")
+def test_the_reused_stamp_follows_baggage_and_key_changes() -> None:
+    from llmledger.instrumentation.attribution import attribution_to_stamp
+    from llmledger.instrumentation.privacy import configure_key, hash_user_id
+
+    configure_key(None)
+    with attribute(**FULL):
+        first = dict(attribution_to_stamp())
+        assert first == FULL_BAGGAGE
+        assert attribution_to_stamp() == first  # the same baggage again: the same stamp
+        with attribute(user_id="u-2"):
+            assert attribution_to_stamp()[attr.USER_ID] == "u-2"
+        assert attribution_to_stamp()[attr.USER_ID] == "u-1"
+        configure_key(b"k1")
+        assert attribution_to_stamp()[attr.USER_ID] == hash_user_id("u-1", b"k1")
+        configure_key(b"k2")
+        assert attribution_to_stamp()[attr.USER_ID] == hash_user_id("u-1", b"k2")
+        configure_key(None)
+        assert attribution_to_stamp()[attr.USER_ID] == "u-1"
+    assert dict(attribution_to_stamp()) == {}

@@ -128,3 +128,16 @@ def test_usage_event_is_hidden_and_chunks_are_cut(make_event: Any, is_async: boo
     passed, span = _through_filter(events, is_async=is_async)
     assert [json.loads(data) for data in passed] == [_chunk("a"), _chunk("a")]
     assert dict(span.attributes or {})[attr.USAGE_OUTPUT_TOKENS] == 7
+
+
+@pytest.mark.parametrize("bad_count", ["30", 30.0, True, [30]])
+def test_usage_event_with_a_count_that_is_no_int_records_no_usage(bad_count: Any) -> None:
+    chunk = _compact(_chunk("a", usage=None))
+    usage_event = _compact({**FACTS, "choices": [], "usage": {**USAGE, "prompt_tokens": bad_count}})
+    passed, span = _through_filter([_event(chunk), _event(usage_event), _event("[DONE]")])
+    assert [json.loads(data) for data in passed[:1]] == [_chunk("a")]
+    attributes = dict(span.attributes or {})
+    assert attributes[attr.RESPONSE_ID] == FACTS["id"]
+    assert attributes[attr.USAGE_MISSING] is True
+    assert attr.USAGE_INPUT_TOKENS not in attributes
+    assert attr.USAGE_OUTPUT_TOKENS not in attributes

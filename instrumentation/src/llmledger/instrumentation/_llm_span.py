@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import metadata
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any, NamedTuple
 
 from opentelemetry.trace import (
@@ -131,23 +133,24 @@ class LLMSpan:
 
     def set_response(
         self,
-        *,
-        model: str | None = None,
-        response_id: str | None = None,
-        service_tier: str | None = None,
+        model: Any = None,
+        response_id: Any = None,
+        service_tier: Any = None,
         provider_service_tier_attribute: str | None = None,
     ) -> None:
-        """Record response facts; `provider_service_tier_attribute` also gets the served tier.
+        """Record response facts, each only if it is a non-empty string (anything else read from
+        an SDK response is not a fact we trust); `provider_service_tier_attribute` also gets the
+        served tier.
 
         A served tier of ``batch`` (Anthropic reports it on Message Batches results) marks the
         call as batch, whatever the request said, because that is how it is billed.
         """
         pending = self._pending
-        if model:
+        if model and type(model) is str:
             pending[attr.RESPONSE_MODEL] = model
-        if response_id:
+        if response_id and type(response_id) is str:
             pending[attr.RESPONSE_ID] = response_id
-        if service_tier:
+        if service_tier and type(service_tier) is str:
             pending[attr.SERVICE_TIER] = service_tier
             if provider_service_tier_attribute:
                 pending[provider_service_tier_attribute] = service_tier
@@ -155,10 +158,11 @@ class LLMSpan:
                 pending[attr.IS_BATCH] = True
 
     def set_usage(self, usage: TokenUsage) -> None:
-        pending = self._pending
-        for attribute_name, value in zip(_USAGE_ATTRIBUTES, usage, strict=True):
-            if value is not None:
-                pending[attribute_name] = value
+        # The counts that are not None, paired with their attributes, all in C: this runs on
+        # every call.
+        self._pending.update(
+            compress(zip(_USAGE_ATTRIBUTES, usage, strict=True), map(is_not, usage, repeat(None)))
+        )
         self._usage_recorded = True
 
     def end(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import Token
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, TypeVar, cast
 
 from opentelemetry import baggage, context
@@ -25,22 +25,46 @@ from llmledger.instrumentation.privacy import configured_key, hash_user_id
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def attribution_to_stamp(ctx: Context | None = None) -> dict[str, str]:
+# The last stamp made, with the baggage entries and the HMAC key it was made from: an app's calls
+# mostly run under the same few `attribute(...)` values, so most calls reuse it.
+_last_stamp: tuple[dict[str, object], bytes | None, dict[str, str]] = ({}, None, {})
+
+
+def attribution_to_stamp(ctx: Context | None = None) -> Mapping[str, str]:
     """The attribution in `ctx`'s baggage (default: the current context) as span attributes.
 
     The one way attribution reaches a span: the user id comes out hashed when `configure` set a
-    key (`privacy.configured_key`), so no span ever carries it raw. Runs on every LLM call.
+    key (`privacy.configured_key`), so no span ever carries it raw. Runs on every LLM call, hence
+    the reuse of the last stamp (callers must not change what they get).
     """
     entries = baggage.get_all(ctx)
     if not entries:
-        return {}
+        return _NO_STAMP
+    hmac_key = configured_key()
+    last_entries, last_key, last = _last_stamp
+    if last_key is hmac_key and last_entries == entries:  # compared by value, in C
+        return last
+    stamp = _stamp(entries, hmac_key)
+    _replace_last_stamp(dict(entries), hmac_key, stamp)
+    return stamp
+
+
+_NO_STAMP: Mapping[str, str] = MappingProxyType({})
+
+
+def _stamp(entries: Mapping[str, object], hmac_key: bytes | None) -> dict[str, str]:
     stamp = {key: str(entries[key]) for key in attr.ATTRIBUTION_KEYS if key in entries}
     user_id = stamp.get(attr.USER_ID)
-    if user_id is not None:
-        hmac_key = configured_key()
-        if hmac_key is not None:
-            stamp[attr.USER_ID] = hash_user_id(user_id, hmac_key)
+    if user_id is not None and hmac_key is not None:
+        stamp[attr.USER_ID] = hash_user_id(user_id, hmac_key)
     return stamp
+
+
+def _replace_last_stamp(
+    entries: dict[str, object], hmac_key: bytes | None, stamp: dict[str, str]
+) -> None:
+    global _last_stamp
+    _last_stamp = (entries, hmac_key, stamp)  # one assignment: threads see old or new, whole
 
 
 class attribute:  # noqa: N801  (lower case: used like `contextlib.suppress`, as `with`/`@`)

@@ -50,11 +50,7 @@ def message_usage(usage: Any) -> TokenUsage:
 
 def _record_message(llm_span: LLMSpan, model: Any, message_id: Any, usage: Any) -> None:
     service_tier = getattr(usage, "service_tier", None)
-    llm_span.set_response(
-        model=model if isinstance(model, str) else None,
-        response_id=message_id if isinstance(message_id, str) else None,
-        service_tier=service_tier if isinstance(service_tier, str) else None,
-    )
+    llm_span.set_response(model, message_id, service_tier)
     if usage is not None:
         llm_span.set_usage(message_usage(usage))
 

@@ -15,11 +15,12 @@ from llmledger.instrumentation._llm_span import LLMSpan, TokenUsage, token_count
 from llmledger.instrumentation.openai._fields import field
 
 _NO_DETAILS: dict[str, Any] = {}
+_INT_OR_NONE = frozenset((int, type(None)))
 
 
 def _usage_from_json(usage: dict[str, Any]) -> TokenUsage:
-    # Once per streamed call: plain lookups, and the counts checked in one pass rather than
-    # one `token_count` call each.
+    # Once per streamed call: plain lookups, and the counts' types checked at once (in C) rather
+    # than by one `token_count` call each.
     get = usage.get
     prompt_details = get("prompt_tokens_details")
     if type(prompt_details) is not dict:
@@ -35,9 +36,8 @@ def _usage_from_json(usage: dict[str, Any]) -> TokenUsage:
         None,
         completion_details.get("reasoning_tokens"),
     )
-    for count in counts:
-        if count is not None and type(count) is not int:
-            return TokenUsage._make(map(token_count, counts))  # raises on what is no count
+    if not _INT_OR_NONE.issuperset(map(type, counts)):
+        return TokenUsage._make(map(token_count, counts))  # raises on what is no count
     return tuple.__new__(TokenUsage, counts)  # what `TokenUsage(*counts)` builds, minus a call
 
 
@@ -56,16 +56,6 @@ def chat_usage(usage: Any) -> TokenUsage:
     )
 
 
-def record_facts(llm_span: LLMSpan, model: Any, response_id: Any, service_tier: Any) -> None:
-    """Record the response facts that are strings (anything else is not a fact we trust)."""
-    llm_span.set_response(
-        model=model if isinstance(model, str) else None,
-        response_id=response_id if isinstance(response_id, str) else None,
-        service_tier=service_tier if isinstance(service_tier, str) else None,
-        provider_service_tier_attribute=attr.OPENAI_RESPONSE_SERVICE_TIER,
-    )
-
-
 def end_stream_span(
     llm_span: LLMSpan,
     facts: tuple[Any, Any, Any],
@@ -76,7 +66,7 @@ def end_stream_span(
     """End a streamed chat call's span with its (model, id, served tier) and its usage (None:
     none seen); the span ends even if recording them fails."""
     try:
-        record_facts(llm_span, *facts)
+        llm_span.set_response(*facts, attr.OPENAI_RESPONSE_SERVICE_TIER)
         if usage is not None:
             llm_span.set_usage(chat_usage(usage))
     finally:

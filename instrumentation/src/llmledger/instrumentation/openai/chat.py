@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._call_flow import Surface
 from llmledger.instrumentation._llm_span import LLMSpan
-from llmledger.instrumentation.openai._chat_facts import chat_usage, record_facts
+from llmledger.instrumentation.openai._chat_facts import chat_usage
 from llmledger.instrumentation.openai.chat_stream import ChatStreamObserver
 from llmledger.instrumentation.openai.chat_stream_events import read_events
 
@@ -33,11 +34,11 @@ class ChatCall:
     hide_usage_chunk: bool
 
     def record_response(self, llm_span: LLMSpan, response: Any) -> None:
-        record_facts(
-            llm_span,
+        llm_span.set_response(
             getattr(response, "model", None),
             getattr(response, "id", None),
             getattr(response, "service_tier", None),
+            attr.OPENAI_RESPONSE_SERVICE_TIER,
         )
         usage = getattr(response, "usage", None)
         if usage is not None:

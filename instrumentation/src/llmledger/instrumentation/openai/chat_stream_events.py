@@ -123,20 +123,23 @@ class ChatEventReader:
     def _facts(self) -> tuple[Any, Any, Any]:
         """(model, id, served tier), each from the newest event that has it."""
         hidden = self._hidden
-        model = chunk_id = tier = None
         if hidden is not None:  # the usual end of a stream we asked usage for: it has them all
             model, chunk_id, tier = (
                 hidden.get("model"),
                 hidden.get("id"),
                 hidden.get("service_tier"),
             )
-        for data in (self.last_chunk_data, self.first_chunk_data):
             if model and chunk_id and tier:
-                break
+                return model, chunk_id, tier
+        else:
+            model = chunk_id = tier = None
+        for data in (self.last_chunk_data, self.first_chunk_data):
             source = _chunk_json(data)  # parsed only if needed
             model = model or field(source, "model")
             chunk_id = chunk_id or field(source, "id")
             tier = tier or field(source, "service_tier")
+            if model and chunk_id and tier:
+                break
         return model, chunk_id, tier
 
     def finish(self, error: BaseException | None, *, abandoned: bool = False) -> None:

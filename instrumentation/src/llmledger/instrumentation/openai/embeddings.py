@@ -24,7 +24,7 @@ class EmbeddingsCall:
 
     def record_response(self, llm_span: LLMSpan, response: Any) -> None:
         model = getattr(response, "model", None)
-        llm_span.set_response(model=model if isinstance(model, str) else None)
+        llm_span.set_response(model)
         usage = getattr(response, "usage", None)
         if usage is not None:
             llm_span.set_usage(TokenUsage(input_tokens=token_count(usage.prompt_tokens)))
