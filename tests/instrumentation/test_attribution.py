@@ -22,6 +22,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from llmledger.instrumentation import attribute
 from llmledger.instrumentation import attributes as attr
 from llmledger.instrumentation._llm_span import LLMSpan, llm_tracer
+from llmledger.instrumentation.attribution import attribution_to_stamp
+from llmledger.instrumentation.privacy import configure_key, hash_user_id
 from llmledger.simulator import Simulator
 
 FULL = {"feature": "search", "team": "growth", "user_id": "u-1", "session_id": "s-1"}
@@ -201,9 +203,6 @@ def test_attribution_crosses_a_process_boundary_over_http(tracer_provider: Trace
 
 @pytest.mark.usefixtures("fresh_globals")
 def test_the_reused_stamp_follows_baggage_and_key_changes() -> None:
-    from llmledger.instrumentation.attribution import attribution_to_stamp
-    from llmledger.instrumentation.privacy import configure_key, hash_user_id
-
     configure_key(None)
     with attribute(**FULL):
         first = dict(attribution_to_stamp())

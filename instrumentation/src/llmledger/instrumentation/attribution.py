@@ -28,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The last stamp made, with the baggage entries and the HMAC key it was made from: an app's calls
 # mostly run under the same few `attribute(...)` values, so most calls reuse it.
 _last_stamp: tuple[dict[str, object], bytes | None, dict[str, str]] = ({}, None, {})
+_NO_STAMP: Mapping[str, str] = MappingProxyType({})
 
 
 def attribution_to_stamp(ctx: Context | None = None) -> Mapping[str, str]:
@@ -37,6 +38,7 @@ def attribution_to_stamp(ctx: Context | None = None) -> Mapping[str, str]:
     key (`privacy.configured_key`), so no span ever carries it raw. Runs on every LLM call, hence
     the reuse of the last stamp (callers must not change what they get).
     """
+    global _last_stamp
     entries = baggage.get_all(ctx)
     if not entries:
         return _NO_STAMP
@@ -45,11 +47,8 @@ def attribution_to_stamp(ctx: Context | None = None) -> Mapping[str, str]:
     if last_key is hmac_key and last_entries == entries:  # compared by value, in C
         return last
     stamp = _stamp(entries, hmac_key)
-    _replace_last_stamp(dict(entries), hmac_key, stamp)
+    _last_stamp = (dict(entries), hmac_key, stamp)  # one assignment: threads see old or new
     return stamp
-
-
-_NO_STAMP: Mapping[str, str] = MappingProxyType({})
 
 
 def _stamp(entries: Mapping[str, object], hmac_key: bytes | None) -> dict[str, str]:
@@ -58,13 +57,6 @@ def _stamp(entries: Mapping[str, object], hmac_key: bytes | None) -> dict[str, s
     if user_id is not None and hmac_key is not None:
         stamp[attr.USER_ID] = hash_user_id(user_id, hmac_key)
     return stamp
-
-
-def _replace_last_stamp(
-    entries: dict[str, object], hmac_key: bytes | None, stamp: dict[str, str]
-) -> None:
-    global _last_stamp
-    _last_stamp = (entries, hmac_key, stamp)  # one assignment: threads see old or new, whole
 
 
 class attribute:  # noqa: N801  (lower case: used like `contextlib.suppress`, as `with`/`@`)

@@ -63,8 +63,8 @@ def _served_tier(usage_metadata: Any) -> str | None:
 def _record(llm_span: LLMSpan, response: Any, *, with_usage: bool) -> None:
     usage_metadata = getattr(response, "usage_metadata", None)
     llm_span.set_response(
-        model=_text(getattr(response, "model_version", None)),
-        response_id=_text(getattr(response, "response_id", None)),
+        model=getattr(response, "model_version", None),
+        response_id=getattr(response, "response_id", None),
         service_tier=_served_tier(usage_metadata),
     )
     if with_usage and usage_metadata is not None:

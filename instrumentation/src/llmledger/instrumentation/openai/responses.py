@@ -39,9 +39,9 @@ def _text(value: Any) -> str | None:
 def record_response_object(llm_span: LLMSpan, response: Any) -> None:
     """Record an OpenAI `Response`: its model, id, served tier and, once present, its usage."""
     llm_span.set_response(
-        model=_text(field(response, "model")),
-        response_id=_text(field(response, "id")),
-        service_tier=_text(field(response, "service_tier")),
+        model=field(response, "model"),
+        response_id=field(response, "id"),
+        service_tier=field(response, "service_tier"),
         provider_service_tier_attribute=attr.OPENAI_RESPONSE_SERVICE_TIER,
     )
     usage = field(response, "usage")
